@@ -1,0 +1,1 @@
+"""The Kuro tracking server: a Django project (``kuro[server]``)."""

@@ -1,0 +1,87 @@
+"""Server configuration read from the environment, kept apart from Django's settings module."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["database_settings", "limits", "secret_key"]
+
+
+def database_settings(data_dir: Path) -> dict[str, Any]:
+    """Django's ``DATABASES["default"]``: PostgreSQL from ``KURO_DATABASE_URL``, else SQLite."""
+    url = os.environ.get("KURO_DATABASE_URL", "").strip()
+    if url:
+        return _postgresql(url)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(data_dir / "kuro.sqlite3"),
+        "OPTIONS": {
+            # Every write transaction takes the write lock at BEGIN, so two writers never
+            # deadlock upgrading a read lock; the busy timeout makes them queue, not fail.
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 30,
+            "init_command": (
+                "PRAGMA journal_mode=WAL;"
+                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA busy_timeout=30000;"
+                "PRAGMA foreign_keys=ON;"
+            ),
+        },
+        "TEST": {"NAME": str(data_dir / "test-kuro.sqlite3")},
+    }
+
+
+def _postgresql(url: str) -> dict[str, Any]:
+    parts = urlsplit(url)
+    if parts.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"KURO_DATABASE_URL must start with postgresql://, not {parts.scheme}://")
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": unquote(parts.path.lstrip("/")) or "kuro",
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": parts.hostname or "",
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
+    }
+
+
+def secret_key(data_dir: Path) -> str:
+    """``KURO_SECRET_KEY``, else a key generated once and kept in the data directory."""
+    configured = os.environ.get("KURO_SECRET_KEY")
+    if configured:
+        return configured
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # Written aside, then linked into place: a concurrent first start never reads half a key.
+    tmp = data_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        key = path.read_text().strip()
+    finally:
+        tmp.unlink()
+    return key
+
+
+def limits() -> dict[str, int]:
+    """Documented request limits; each can be set by its environment variable."""
+    return {
+        "max_batch_points": int(os.environ.get("KURO_MAX_BATCH_POINTS", "50000")),
+        "max_body_bytes": int(os.environ.get("KURO_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
+        "max_history_trials": int(os.environ.get("KURO_MAX_HISTORY_TRIALS", "5000")),
+    }

@@ -1,0 +1,90 @@
+"""Django settings for the Kuro server, read from ``KURO_*`` environment variables.
+
+- ``KURO_DATA_DIR``: where the SQLite database and the secret key live (``./kuro-data``).
+- ``KURO_DATABASE_URL``: ``postgresql://user:password@host:port/name`` to use PostgreSQL.
+- ``KURO_SECRET_KEY``: overrides the key generated on first start in the data directory.
+- ``KURO_DEBUG``: ``1`` turns Django's debug mode on (never in ``kuro server``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from kuro.server.config import database_settings, limits, secret_key
+
+DATA_DIR = Path(os.environ.get("KURO_DATA_DIR", "kuro-data")).resolve()
+SECRET_KEY = secret_key(DATA_DIR)
+DEBUG = os.environ.get("KURO_DEBUG", "") == "1"
+ALLOWED_HOSTS = ["*"]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "ninja",  # serves the API docs page from local assets, no CDN
+    "kuro.server.tracking",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "kuro.server.urls"
+WSGI_APPLICATION = "kuro.server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": database_settings(DATA_DIR)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Serve admin and dashboard assets straight from the installed packages: no collectstatic step.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+KURO_LIMITS = limits()
+# A batch of KURO_MAX_BATCH_POINTS points must fit; anything larger gets a 413 naming the limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = KURO_LIMITS["max_body_bytes"]
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "WARNING"},
+        # 4xx answers are the client's mistakes, already explained in their bodies.
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "kuro": {"handlers": ["console"], "level": "INFO"},
+    },
+}

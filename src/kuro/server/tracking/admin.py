@@ -1,0 +1,75 @@
+"""The Django admin for every tracking model."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial, Worker
+
+
+@admin.register(Worker)
+class WorkerAdmin(admin.ModelAdmin):
+    list_display = ["name", "hostname", "cpu", "memory_gib", "platform", "last_seen_at", "active"]
+    list_filter = ["active", "platform"]
+    search_fields = ["name", "hostname", "cpu"]
+    readonly_fields = ["created_at", "last_seen_at"]
+
+
+@admin.register(Group)
+class GroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(Metric)
+class MetricAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "mode", "created_at"]
+    list_filter = ["mode", "group"]
+    search_fields = ["name", "group__name"]
+    list_select_related = ["group"]
+
+
+class TrialInline(admin.TabularInline):
+    model = Trial
+    extra = 0
+    fields = ["number", "worker", "status", "started_at", "ended_at", "heartbeat_at"]
+    readonly_fields = ["started_at"]
+    raw_id_fields = ["worker"]
+
+
+@admin.register(Experiment)
+class ExperimentAdmin(admin.ModelAdmin):
+    list_display = ["id", "identifier", "group", "hyper_parameters", "n_trials", "created_at"]
+    list_filter = ["group"]
+    search_fields = ["identifier", "group__name"]
+    list_select_related = ["group"]
+    filter_horizontal = ["metrics"]
+    readonly_fields = ["hyper_parameters_key", "created_at"]
+    inlines = [TrialInline]
+
+
+@admin.register(Trial)
+class TrialAdmin(admin.ModelAdmin):
+    list_display = ["id", "experiment", "number", "worker", "status", "started_at", "ended_at"]
+    list_filter = ["status", "experiment__group"]
+    search_fields = ["experiment__identifier", "worker__name", "error"]
+    list_select_related = ["experiment", "worker"]
+    raw_id_fields = ["experiment", "worker"]
+    readonly_fields = ["started_at"]
+
+
+@admin.register(Point)
+class PointAdmin(admin.ModelAdmin):
+    list_display = ["trial", "metric", "step", "value", "time"]
+    list_filter = ["metric__group"]
+    search_fields = ["metric__name"]
+    list_select_related = ["trial", "metric"]
+    raw_id_fields = ["trial", "metric"]
+    # Point tables hold millions of rows: never count them for the paginator.
+    show_full_result_count = False
+
+
+@admin.register(IngestBatch)
+class IngestBatchAdmin(admin.ModelAdmin):
+    list_display = ["batch_id", "n_points", "received_at"]
+    search_fields = ["batch_id"]

@@ -1,0 +1,258 @@
+"""The JSON API under /api/v1/: each function validates, calls one service or selector, and
+serializes. Errors are raised as ``kuro._errors`` classes and answered by ``errors``."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Query
+from ninja.parser import Parser
+from ninja.renderers import JSONRenderer
+
+from kuro import __version__
+from kuro._errors import InvalidInput
+from kuro.server.tracking import selectors, services
+from kuro.server.tracking.errors import install_error_handlers
+from kuro.server.tracking.schemas import (
+    AcquireIn,
+    AcquireOut,
+    BatchIn,
+    BatchOut,
+    EndIn,
+    ErrorOut,
+    ExperimentDetailOut,
+    ExperimentIn,
+    GroupExperimentsOut,
+    GroupOut,
+    HeartbeatOut,
+    HistoryIn,
+    MetricIn,
+    MetricOut,
+    TrialDetailOut,
+    TrialHistoryOut,
+    WorkerIn,
+    WorkerOut,
+)
+from kuro.server.tracking.selectors.wire import iso
+
+_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
+class _Renderer(JSONRenderer):
+    """Strict JSON out: the selectors already write non-finite values as strings."""
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
+        return json.dumps(data, cls=self.encoder_class, allow_nan=False, separators=(",", ":"))
+
+
+class _Parser(Parser):
+    """JSON in; Python's bare ``NaN``/``Infinity`` tokens are accepted as values."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        return json.loads(request.body)
+
+
+api = NinjaAPI(
+    title="Kuro tracking API",
+    version="1",
+    description=(
+        "Workers, experiments, trials and metric points. Metric values are JSON numbers or "
+        'the strings "NaN", "Infinity", "-Infinity". Errors are '
+        '`{"error": code, "message": ..., "detail": {"field": ...}}`.'
+    ),
+    renderer=_Renderer(),
+    parser=_Parser(),
+    urls_namespace="api-v1",
+)
+install_error_handlers(api)
+
+ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+@api.get("/health", tags=["server"])
+def health(request: HttpRequest) -> dict[str, str]:
+    """Liveness check and server version."""
+    return {"status": "ok", "version": __version__}
+
+
+# Workers ---------------------------------------------------------------------------------
+
+
+@api.post("/workers", response={200: WorkerOut, **ERRORS}, tags=["workers"])
+def worker_register(request: HttpRequest, body: WorkerIn):
+    """Register a worker, or refresh what it says of itself."""
+    services.worker_register(**body.model_dump(exclude_none=False))
+    return selectors.worker_detail(name=body.name)
+
+
+@api.get("/workers", response=list[WorkerOut], tags=["workers"])
+def worker_list(request: HttpRequest):
+    return selectors.worker_list()
+
+
+@api.get("/workers/{name}", response={200: WorkerOut, **ERRORS}, tags=["workers"])
+def worker_detail(request: HttpRequest, name: str):
+    return selectors.worker_detail(name=name)
+
+
+# Groups, metrics, experiments -----------------------------------------------------------
+
+
+@api.get("/groups", response=list[GroupOut], tags=["groups"])
+def group_list(request: HttpRequest):
+    """Every group with its counts of experiments and trials."""
+    return selectors.group_list()
+
+
+@api.post("/metrics", response={200: MetricOut, **ERRORS}, tags=["groups"])
+def metric_get_or_create(request: HttpRequest, body: MetricIn):
+    """Get or create a metric of a group; its mode is given or inferred (acc: max, loss: min)."""
+    group = services.group_get_or_create(name=body.group)
+    metric = services.metric_get_or_create(group=group, name=body.name, mode=body.mode)
+    return {"group": group.name, "name": metric.name, "mode": metric.mode}
+
+
+@api.post("/experiments", response={200: ExperimentDetailOut, **ERRORS}, tags=["experiments"])
+def experiment_get_or_create(request: HttpRequest, body: ExperimentIn):
+    """Get or create the experiment of a setting; answers its metrics and n_trials."""
+    experiment = services.experiment_get_or_create(
+        group=body.group,
+        identifier=body.identifier,
+        hyper_parameters=body.hyper_parameters,
+        n_trials=body.n_trials,
+        metrics=[(m.name, m.mode) for m in body.metrics],
+    )
+    return selectors.experiment_detail(experiment_id=experiment.pk)
+
+
+@api.get("/experiments", response={200: GroupExperimentsOut, **ERRORS}, tags=["experiments"])
+def group_experiments(request: HttpRequest, group: str):
+    """A group's experiments with their trials and per-trial summaries (best, last, count)."""
+    return selectors.group_experiments(group=group)
+
+
+@api.get(
+    "/experiments/{experiment_id}",
+    response={200: ExperimentDetailOut, **ERRORS},
+    tags=["experiments"],
+)
+def experiment_detail(request: HttpRequest, experiment_id: int):
+    return selectors.experiment_detail(experiment_id=experiment_id)
+
+
+@api.get("/export", response={200: dict[str, Any], **ERRORS}, tags=["experiments"])
+def group_export(request: HttpRequest, group: str):
+    """Every experiment, trial and full metric series of a group (schema ``kuro.export/1``)."""
+    return selectors.group_export(group=group)
+
+
+# Trials ----------------------------------------------------------------------------------
+
+
+@api.post(
+    "/experiments/{experiment_id}/trials",
+    response={200: AcquireOut, **ERRORS},
+    tags=["trials"],
+)
+def trial_acquire(request: HttpRequest, experiment_id: int, body: AcquireIn):
+    """Resume this worker's unfinished trial, else start a new one, else ``trial: null``."""
+    trial = services.trial_acquire(experiment_id=experiment_id, worker=body.worker)
+    if trial is None:
+        return {"trial": None, "reason": "no_more_trials"}
+    return {"trial": selectors.trial_detail(trial_id=trial.pk), "reason": None}
+
+
+@api.get("/trials/{trial_id}", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
+def trial_detail(request: HttpRequest, trial_id: int):
+    return selectors.trial_detail(trial_id=trial_id)
+
+
+@api.post("/trials/{trial_id}/heartbeat", response={200: HeartbeatOut, **ERRORS}, tags=["trials"])
+def trial_heartbeat(request: HttpRequest, trial_id: int):
+    """The trial's worker is alive."""
+    trial = services.trial_heartbeat(trial_id=trial_id)
+    return {"id": trial.pk, "status": trial.status, "heartbeat_at": iso(trial.heartbeat_at)}
+
+
+@api.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
+def trial_end(request: HttpRequest, trial_id: int, body: EndIn):
+    """End a trial as complete or failed (with the error text)."""
+    services.trial_end(trial_id=trial_id, status=body.status, error=body.error)
+    return selectors.trial_detail(trial_id=trial_id)
+
+
+# Points and histories --------------------------------------------------------------------
+
+
+def _floats(values: list[Any]) -> list[float]:
+    return [_NON_FINITE[v] if isinstance(v, str) else v for v in values]
+
+
+@api.post("/points", response={200: BatchOut, **ERRORS}, tags=["points"])
+def points_ingest(request: HttpRequest, body: BatchIn):
+    """Upsert a batch of points, as series and/or single points, for one or many trials.
+
+    A batch with a ``batch_id`` already applied is not applied again (``duplicate: true``).
+    """
+    series = [
+        services.PointSeries(
+            trial_id=s.trial_id,
+            metric=s.metric,
+            steps=s.steps,
+            values=_floats(s.values),
+            times=s.times,
+            mode=s.mode,
+        )
+        for s in body.series
+    ]
+    series += [
+        services.PointSeries(
+            trial_id=p.trial_id,
+            metric=p.metric,
+            steps=[p.step],
+            values=_floats([p.value]),
+            times=[p.time] if p.time is not None else [],
+            mode=p.mode,
+        )
+        for p in body.points
+    ]
+    result = services.points_ingest(series=series, batch_id=body.batch_id)
+    return {"n_points": result.n_points, "duplicate": result.duplicate}
+
+
+def _trial_ids(text: str) -> list[int]:
+    try:
+        ids = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInput(
+            "trial_ids is a comma-separated list of integers", field="trial_ids"
+        ) from None
+    if not ids:
+        raise InvalidInput("trial_ids names no trial", field="trial_ids")
+    return ids
+
+
+@api.get("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
+def metric_history(
+    request: HttpRequest,
+    trial_ids: str,
+    metrics: str | None = None,
+    max_points: int | None = Query(None, ge=2),
+):
+    """Metric series of many trials (``trial_ids=1,2,3``), optionally downsampled keeping
+    minima and maxima (``max_points``)."""
+    names = [m for m in (metrics or "").split(",") if m] or None
+    return selectors.metric_history(
+        trial_ids=_trial_ids(trial_ids), metrics=names, max_points=max_points
+    )
+
+
+@api.post("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
+def metric_history_post(request: HttpRequest, body: HistoryIn):
+    """The same as ``GET /history``, for lists of trials too long for a URL."""
+    return selectors.metric_history(
+        trial_ids=body.trial_ids, metrics=body.metrics, max_points=body.max_points
+    )

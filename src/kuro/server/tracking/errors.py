@@ -1,0 +1,152 @@
+"""The server's one error format: every 4xx/5xx is ``{"error", "message", "detail"}``.
+
+Codes map to statuses in one table; ``detail["field"]`` names the field at fault.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from kuro._errors import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    KuroError,
+    ModeConflict,
+    ModeRequired,
+    NotFound,
+    PayloadTooLarge,
+    ServerError,
+)
+
+__all__ = ["HTTP_STATUS", "error_response", "install_error_handlers"]
+
+logger = logging.getLogger("kuro.server")
+
+HTTP_STATUS: dict[type[KuroError], int] = {
+    InvalidInput: 422,
+    ModeRequired: 422,
+    PayloadTooLarge: 413,
+    NotFound: 404,
+    Conflict: 409,
+    ModeConflict: 409,
+    AuthError: 401,
+    Forbidden: 403,
+    ServerError: 500,
+}
+
+
+def _status_of(error: KuroError) -> int:
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
+
+
+def error_response(error: KuroError) -> JsonResponse:
+    """The JSON answer for a Kuro error."""
+    return JsonResponse(error.to_payload(), status=_status_of(error))
+
+
+_LOCATIONS = {"body", "query", "path", "payload"}
+
+
+def _is_type_tag(part: Any) -> bool:
+    """Pydantic names the member of a union it tried (``float``, ``literal['NaN']``)."""
+    return isinstance(part, str) and (
+        "[" in part or "-" in part or part in {"float", "int", "str", "bool", "list", "dict"}
+    )
+
+
+def _field_of(loc: Any) -> str:
+    loc = [p for p in loc if p not in _LOCATIONS]
+    while loc and _is_type_tag(loc[-1]):
+        loc.pop()
+    parts = [str(p) for p in loc]
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if p.isdigit() else (f".{p}" if out else p)
+    return out or "body"
+
+
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors: list[dict[str, Any]] = []
+    seen = set()
+    for e in exc.errors:
+        field = _field_of(e.get("loc", ()))
+        if field in seen:  # one line per field, not one per union member tried
+            continue
+        seen.add(field)
+        errors.append({"field": field, "message": e.get("msg", ""), "type": e.get("type")})
+    first = errors[0] if errors else {"field": "body", "message": "invalid input"}
+    message = f"{first['field']}: {first['message']}"
+    if len(errors) > 1:
+        message += f" (and {len(errors) - 1} more)"
+    return error_response(
+        InvalidInput(message, detail={"field": first["field"], "errors": errors[:50]})
+    )
+
+
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    cause = exc.__cause__
+    if isinstance(cause, RequestDataTooBig):
+        return _too_big(request, cause)
+    if isinstance(cause, KuroError):
+        return error_response(cause)
+    if isinstance(cause, (ValueError, UnicodeDecodeError)):
+        return error_response(
+            InvalidInput(f"the request body is not valid JSON: {cause}", field="body")
+        )
+    if isinstance(exc, AuthenticationError):
+        return error_response(AuthError(str(exc)))
+    code = {400: InvalidInput, 401: AuthError, 403: Forbidden, 404: NotFound}.get(
+        exc.status_code, KuroError
+    )
+    error = code(str(exc))
+    response = error_response(error)
+    response.status_code = exc.status_code
+    return response
+
+
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        PayloadTooLarge(
+            f"the request body is larger than {limit} bytes (KURO_MAX_BODY_BYTES): split it",
+            detail={"field": "body", "limit": limit},
+        )
+    )
+
+
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(ServerError("the server failed; the error is in its log"))
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    """Make every error the API can raise answer in Kuro's one format."""
+    api.add_exception_handler(KuroError, lambda request, exc: error_response(exc))
+    api.add_exception_handler(ValidationError, _validation)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(RequestDataTooBig, _too_big)
+    api.add_exception_handler(
+        Http404, lambda request, exc: error_response(NotFound("no such resource"))
+    )
+    api.add_exception_handler(Exception, _unexpected)
+
+
+def json_error_view(error: KuroError) -> HttpResponse:
+    """For Django-level handlers (404/500 outside the API), the same body."""
+    return HttpResponse(
+        json.dumps(error.to_payload()), status=_status_of(error), content_type="application/json"
+    )

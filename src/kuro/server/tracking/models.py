@@ -1,0 +1,157 @@
+"""The tracking data model: workers, groups, metrics, experiments, trials and their points.
+
+Models hold data and constraints only; the logic lives in ``services`` (writes) and
+``selectors`` (reads).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Worker(models.Model):
+    """A machine (or process) that runs trials, known by a unique name."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(auto_now_add=True)
+    cpu = models.CharField("CPU brand", max_length=300, blank=True, default="")
+    memory_gib = models.FloatField("memory (GiB)", null=True, blank=True)
+    gpus = models.JSONField("GPUs", default=list, blank=True)  # [{"name": ..., "memory_gib": ...}]
+    hostname = models.CharField(max_length=300, blank=True, default="")
+    platform = models.CharField(max_length=300, blank=True, default="")
+    python_version = models.CharField(max_length=100, blank=True, default="")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Group(models.Model):
+    """A set of experiments compared together; a metric's mode is fixed per group."""
+
+    name = models.CharField(max_length=200, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Metric(models.Model):
+    """A named measure in a group; ``mode`` says whether larger or smaller is better."""
+
+    class Mode(models.TextChoices):
+        MAX = "max"
+        MIN = "min"
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="metrics")
+    name = models.CharField(max_length=200)
+    mode = models.CharField(max_length=3, choices=Mode.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "name"], name="metric_unique_per_group"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.mode})"
+
+
+class Experiment(models.Model):
+    """One hyper-parameter setting of an identifier in a group, run as ``n_trials`` trials.
+
+    ``hyper_parameters_key`` is a hash of the canonical form of ``hyper_parameters`` (sorted
+    keys, ``1`` and ``1.0`` alike), so that the same setting is one experiment.
+    """
+
+    group = models.ForeignKey(Group, on_delete=models.CASCADE, related_name="experiments")
+    identifier = models.CharField(max_length=500)
+    hyper_parameters = models.JSONField(default=dict, blank=True)
+    hyper_parameters_key = models.CharField(max_length=64, editable=False)
+    n_trials = models.PositiveIntegerField(default=1)
+    metrics = models.ManyToManyField(Metric, related_name="experiments", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["group", "identifier", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["group", "identifier", "hyper_parameters_key"],
+                name="experiment_unique_setting",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} #{self.pk}"
+
+
+class Trial(models.Model):
+    """One run of an experiment by one worker; ``number`` counts from 0 within the experiment."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETE = "complete"
+        FAILED = "failed"
+
+    experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="trials")
+    worker = models.ForeignKey(
+        Worker, on_delete=models.SET_NULL, null=True, blank=True, related_name="trials"
+    )
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
+    error = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["experiment", "number"]
+        constraints = [
+            # Two acquisitions racing for the last slot cannot both win.
+            models.UniqueConstraint(fields=["experiment", "number"], name="trial_number_unique"),
+        ]
+        indexes = [models.Index(fields=["worker", "status"], name="trial_worker_status")]
+
+    def __str__(self) -> str:
+        return f"trial {self.pk} ({self.status})"
+
+
+class Point(models.Model):
+    """A metric value of a trial at a step. ``value`` NULL stores NaN (see ``services``).
+
+    SQLite turns NaN into NULL on its own, so Kuro does the same on PostgreSQL: one rule for
+    both databases, and SQL's MIN/MAX then skip NaN as a best value should.
+    """
+
+    # No separate FK indexes: the unique (trial, metric, step) index serves lookups by trial,
+    # and every extra index slows the ingest path.
+    trial = models.ForeignKey(
+        Trial, on_delete=models.CASCADE, related_name="points", db_index=False
+    )
+    metric = models.ForeignKey(
+        Metric, on_delete=models.CASCADE, related_name="points", db_index=False
+    )
+    step = models.BigIntegerField()
+    value = models.FloatField(null=True)
+    time = models.FloatField()  # wall-clock seconds since the epoch, as the client saw it
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "metric", "step"], name="point_unique_step"),
+        ]
+
+
+class IngestBatch(models.Model):
+    """A client-chosen batch id already applied: a resent batch is applied once."""
+
+    batch_id = models.CharField(max_length=100, unique=True)
+    n_points = models.PositiveIntegerField()
+    received_at = models.DateTimeField(auto_now_add=True)

@@ -1,0 +1,209 @@
+"""Typed request and response bodies of the JSON API (the OpenAPI schema is built from these)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from ninja import Schema
+from pydantic import Field, StrictFloat, StrictInt
+
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Identifier = Annotated[str, Field(min_length=1, max_length=500)]
+Mode = Literal["max", "min"]
+NonFinite = Literal["NaN", "Infinity", "-Infinity"]
+# A metric value on the wire: a JSON number or one of the three non-finite strings.
+WireFloat = StrictFloat | NonFinite
+Step = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+Text = Annotated[str, Field(max_length=300)]
+
+
+class Gpu(Schema):
+    name: Text
+    memory_gib: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+
+
+class WorkerIn(Schema):
+    name: Name
+    cpu: Text = ""
+    memory_gib: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
+    gpus: Annotated[list[Gpu], Field(max_length=64)] = []
+    hostname: Text = ""
+    platform: Text = ""
+    python_version: Annotated[str, Field(max_length=100)] = ""
+
+
+class WorkerOut(Schema):
+    name: str
+    created_at: str | None
+    last_seen_at: str | None
+    cpu: str
+    memory_gib: float | None
+    gpus: list[dict[str, Any]]
+    hostname: str
+    platform: str
+    python_version: str
+    active: bool
+    n_running: int | None = None
+
+
+class MetricIn(Schema):
+    group: Name
+    name: Name
+    mode: Mode | None = None
+
+
+class MetricOut(Schema):
+    group: str
+    name: str
+    mode: Mode
+
+
+class MetricSpec(Schema):
+    name: Name
+    mode: Mode | None = None
+
+
+class ExperimentIn(Schema):
+    group: Name
+    identifier: Identifier
+    hyper_parameters: dict[str, Any] = {}
+    n_trials: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    metrics: Annotated[list[MetricSpec], Field(max_length=1000)] = []
+
+
+class ExperimentOut(Schema):
+    id: int
+    group: str
+    identifier: str
+    hyper_parameters: dict[str, Any]
+    n_trials: int
+    metrics: list[str]
+    created_at: str | None
+
+
+class ExperimentDetailOut(ExperimentOut):
+    metric_modes: dict[str, Mode]
+    n_trials_started: int
+
+
+class Summary(Schema):
+    best: WireFloat
+    last: WireFloat
+    last_step: int
+    count: int
+
+
+class TrialOut(Schema):
+    id: int
+    experiment_id: int
+    number: int
+    worker: str | None
+    status: str
+    error: str
+    started_at: str | None
+    ended_at: str | None
+    heartbeat_at: str | None
+    summaries: dict[str, Summary]
+
+
+class TrialDetailOut(TrialOut):
+    group: str
+    identifier: str
+    hyper_parameters: dict[str, Any]
+
+
+class AcquireIn(Schema):
+    worker: Name
+
+
+class AcquireOut(Schema):
+    trial: TrialDetailOut | None
+    reason: Literal["no_more_trials"] | None = None
+
+
+class EndIn(Schema):
+    status: Literal["complete", "failed"] = "complete"
+    error: Annotated[str, Field(max_length=65536)] = ""
+
+
+class HeartbeatOut(Schema):
+    id: int
+    status: str
+    heartbeat_at: str | None
+
+
+class SeriesIn(Schema):
+    trial_id: StrictInt
+    metric: Name
+    steps: list[Step]
+    values: list[WireFloat]
+    times: list[Annotated[float, Field(allow_inf_nan=False)]] = []
+    mode: Mode | None = None
+
+
+class PointIn(Schema):
+    trial_id: StrictInt
+    metric: Name
+    step: Step
+    value: WireFloat
+    time: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    mode: Mode | None = None
+
+
+class BatchIn(Schema):
+    batch_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    series: list[SeriesIn] = []
+    points: list[PointIn] = []
+
+
+class BatchOut(Schema):
+    n_points: int
+    duplicate: bool
+
+
+class HistoryIn(Schema):
+    trial_ids: Annotated[list[StrictInt], Field(min_length=1)]
+    metrics: list[Name] | None = None
+    max_points: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
+
+
+class SeriesOut(Schema):
+    steps: list[int]
+    values: list[WireFloat]
+    times: list[float]
+    count: int
+    sampled: bool
+
+
+class TrialHistoryOut(Schema):
+    trial_id: int
+    metrics: dict[str, SeriesOut]
+
+
+class GroupOut(Schema):
+    name: str
+    created_at: str | None
+    n_experiments: int
+    n_trials: int
+
+
+class GroupMetricOut(Schema):
+    name: str
+    mode: Mode
+
+
+class ExperimentWithTrialsOut(ExperimentOut):
+    trials: list[TrialOut]
+    status_counts: dict[str, int]
+
+
+class GroupExperimentsOut(Schema):
+    group: str
+    metrics: list[GroupMetricOut]
+    experiments: list[ExperimentWithTrialsOut]
+
+
+class ErrorOut(Schema):
+    error: str
+    message: str
+    detail: Any = None

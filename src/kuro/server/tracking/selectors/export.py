@@ -1,0 +1,48 @@
+"""The raw export of a whole group: every experiment, trial and full series.
+
+Schema ``kuro.export/1`` (documented in the README)::
+
+    {"schema": "kuro.export/1", "group": str, "exported_at": iso-8601,
+     "metrics": [{"name", "mode"}],
+     "experiments": [{"id", "identifier", "hyper_parameters", "n_trials", "metrics",
+                      "created_at", "status_counts",
+                      "trials": [{"id", "number", "worker", "status", "error", "started_at",
+                                  "ended_at", "heartbeat_at", "summaries",
+                                  "series": {metric: {"steps", "values", "times"}}}]}]}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+
+from kuro.server.tracking.selectors.experiments import group_experiments
+from kuro.server.tracking.selectors.history import metric_history
+from kuro.server.tracking.selectors.wire import iso
+
+__all__ = ["EXPORT_SCHEMA", "group_export"]
+
+EXPORT_SCHEMA = "kuro.export/1"
+_CHUNK = 500
+
+
+def group_export(*, group: str) -> dict[str, Any]:
+    """Everything recorded in a group, at full fidelity (no sampling)."""
+    data = group_experiments(group=group)
+    trials = [t for e in data["experiments"] for t in e["trials"]]
+    for start in range(0, len(trials), _CHUNK):
+        chunk = trials[start : start + _CHUNK]
+        histories = metric_history(trial_ids=[t["id"] for t in chunk])
+        for trial, history in zip(chunk, histories, strict=True):
+            trial["series"] = {
+                name: {k: s[k] for k in ("steps", "values", "times")}
+                for name, s in history["metrics"].items()
+            }
+    return {
+        "schema": EXPORT_SCHEMA,
+        "group": data["group"],
+        "exported_at": iso(timezone.now()),
+        "metrics": data["metrics"],
+        "experiments": data["experiments"],
+    }

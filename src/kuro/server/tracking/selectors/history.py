@@ -1,0 +1,101 @@
+"""Metric histories of many trials in one query, optionally downsampled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+
+from kuro._errors import InvalidInput, NotFound
+from kuro.server.tracking.downsample import minmax_indices
+from kuro.server.tracking.models import Metric, Point, Trial
+from kuro.server.tracking.selectors.wire import wire_values
+
+__all__ = ["metric_history"]
+
+
+def metric_history(
+    *,
+    trial_ids: Sequence[int],
+    metrics: Iterable[str] | None = None,
+    max_points: int | None = None,
+) -> list[dict[str, Any]]:
+    """For each trial, in the order given: metric name -> ``{"steps", "values", "times",
+    "count", "sampled"}`` sorted by step. With ``max_points``, a longer series keeps its
+    first and last points and each bucket's minimum and maximum (``sampled`` is then true).
+    """
+    ids = list(dict.fromkeys(trial_ids))
+    limit = settings.KURO_LIMITS["max_history_trials"]
+    if len(ids) > limit:
+        raise InvalidInput(
+            f"at most {limit} trials per history request, not {len(ids)}",
+            field="trial_ids",
+            detail={"field": "trial_ids", "limit": limit},
+        )
+    if max_points is not None and max_points < 2:
+        raise InvalidInput("max_points must be at least 2", field="max_points")
+    found = set(Trial.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise NotFound(
+            f"trials do not exist: {missing[:20]}",
+            detail={"field": "trial_ids", "missing": missing[:100]},
+        )
+    if not ids:
+        return []
+    point, metric = Point._meta.db_table, Metric._meta.db_table
+    sql = (
+        f"SELECT p.trial_id, m.name, p.step, p.value, p.time FROM {point} p "
+        f"JOIN {metric} m ON m.id = p.metric_id "
+        f"WHERE p.trial_id IN ({', '.join(['%s'] * len(ids))})"
+    )
+    params: list[Any] = list(ids)
+    names = list(dict.fromkeys(metrics or ()))
+    if names:
+        sql += f" AND m.name IN ({', '.join(['%s'] * len(names))})"
+        params += names
+    sql += " ORDER BY p.trial_id, m.name, p.step"
+    series: dict[int, dict[str, tuple[list, list, list]]] = {i: {} for i in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        current_key = None
+        steps = values = times = None
+        for trial_id, name, step, value, t in cursor.fetchall():
+            if (trial_id, name) != current_key:
+                current_key = (trial_id, name)
+                steps, values, times = [], [], []
+                series[trial_id][name] = (steps, values, times)
+            steps.append(step)
+            values.append(value)
+            times.append(t)
+    return [
+        {
+            "trial_id": trial_id,
+            "metrics": {
+                name: _series_dict(steps, values, times, max_points)
+                for name, (steps, values, times) in series[trial_id].items()
+            },
+        }
+        for trial_id in ids
+    ]
+
+
+def _series_dict(
+    steps: list[int], values: list[float | None], times: list[float], max_points: int | None
+) -> dict[str, Any]:
+    count = len(steps)
+    sampled = max_points is not None and count > max_points
+    if sampled:
+        keep = minmax_indices(values, max_points)
+        steps = [steps[i] for i in keep]
+        values = [values[i] for i in keep]
+        times = [times[i] for i in keep]
+    return {
+        "steps": steps,
+        "values": wire_values(values),
+        "times": times,
+        "count": count,
+        "sampled": sampled,
+    }

@@ -1,0 +1,160 @@
+"""The one write path for metric points: a batch of series, upserted in one transaction.
+
+Every way of logging (the client's batches, a single point over curl, offline replay) ends
+here. The upsert is written in SQL because the ORM's per-object cost would dominate a
+10,000-point batch; ``INSERT ... ON CONFLICT`` reads the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from kuro._errors import InvalidInput, NotFound, PayloadTooLarge
+from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
+from kuro.server.tracking.services.experiments import metric_get_or_create
+
+__all__ = ["IngestResult", "PointSeries", "points_ingest"]
+
+
+@dataclass(frozen=True, slots=True)
+class PointSeries:
+    """Points of one metric of one trial. ``times`` may be empty: the server's clock is used."""
+
+    trial_id: int
+    metric: str
+    steps: Sequence[int]
+    values: Sequence[float]
+    times: Sequence[float] = ()
+    mode: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    n_points: int
+    duplicate: bool
+
+
+def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None) -> IngestResult:
+    """Upsert every point of ``series``; last write wins for a (trial, metric, step).
+
+    With ``batch_id``, a batch already applied is recognised and not applied again, so a
+    client may resend a batch whose answer it lost. Unknown metrics are created when their
+    mode is given or can be inferred from the name.
+    """
+    n_points = sum(len(s.steps) for s in series)
+    limit = settings.KURO_LIMITS["max_batch_points"]
+    if n_points > limit:
+        raise PayloadTooLarge(
+            f"a batch holds at most {limit} points; this one holds {n_points}: split it",
+            field="series",
+            detail={"field": "series", "limit": limit, "n_points": n_points},
+        )
+    _check_shapes(series)
+    metric_ids = _resolve_metrics(series)
+    rows = _rows(series, metric_ids)
+    table = Point._meta.db_table
+    sql = (
+        f"INSERT INTO {table} (trial_id, metric_id, step, value, time) VALUES (%s, %s, %s, %s, %s) "
+        "ON CONFLICT (trial_id, metric_id, step) "
+        "DO UPDATE SET value = excluded.value, time = excluded.time"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        if batch_id is not None:
+            cursor.execute(
+                f"INSERT INTO {IngestBatch._meta.db_table} (batch_id, n_points, received_at) "
+                "VALUES (%s, %s, %s) ON CONFLICT (batch_id) DO NOTHING",
+                [batch_id, n_points, timezone.now()],
+            )
+            if cursor.rowcount == 0:
+                return IngestResult(n_points=0, duplicate=True)
+        if rows:
+            cursor.executemany(sql, rows)
+        trial_ids = sorted({s.trial_id for s in series})
+        if trial_ids:
+            Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
+    return IngestResult(n_points=n_points, duplicate=False)
+
+
+def _check_shapes(series: Sequence[PointSeries]) -> None:
+    for i, s in enumerate(series):
+        if len(s.values) != len(s.steps):
+            raise InvalidInput(
+                f"series[{i}] has {len(s.steps)} steps but {len(s.values)} values",
+                field=f"series[{i}].values",
+            )
+        if s.times and len(s.times) != len(s.steps):
+            raise InvalidInput(
+                f"series[{i}] has {len(s.steps)} steps but {len(s.times)} times",
+                field=f"series[{i}].times",
+            )
+
+
+def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int]:
+    """(trial id, metric name) -> metric id, in two queries for the whole batch."""
+    trial_ids = {s.trial_id for s in series}
+    owners = {
+        pk: (experiment_id, group_id)
+        for pk, experiment_id, group_id in Trial.objects.filter(pk__in=trial_ids).values_list(
+            "pk", "experiment_id", "experiment__group_id"
+        )
+    }
+    group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
+    for i, s in enumerate(series):
+        if s.trial_id not in group_of:
+            raise NotFound(
+                f"trial {s.trial_id} does not exist",
+                detail={"field": f"series[{i}].trial_id", "trial_id": s.trial_id},
+            )
+    names = {s.metric for s in series}
+    known = {
+        (group_id, name): (pk, mode)
+        for pk, group_id, name, mode in Metric.objects.filter(
+            group_id__in=set(group_of.values()), name__in=names
+        ).values_list("pk", "group_id", "name", "mode")
+    }
+    out: dict[tuple[int, str], int] = {}
+    for i, s in enumerate(series):
+        group_id = group_of[s.trial_id]
+        hit = known.get((group_id, s.metric))
+        if hit is None or (s.mode is not None and s.mode != hit[1]):
+            metric = metric_get_or_create(
+                group=Group.objects.get(pk=group_id),
+                name=s.metric,
+                mode=s.mode,
+                field=f"series[{i}].metric",
+            )
+            hit = (metric.pk, metric.mode)
+            known[(group_id, s.metric)] = hit
+        out[(s.trial_id, s.metric)] = hit[0]
+    # A metric reported by a trial belongs to its experiment from then on.
+    pairs = {(owners[trial_id][0], metric_id) for (trial_id, _), metric_id in out.items()}
+    link = Experiment.metrics.through
+    link.objects.bulk_create(
+        [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs)], ignore_conflicts=True
+    )
+    return out
+
+
+def _rows(
+    series: Sequence[PointSeries], metric_ids: dict[tuple[int, str], int]
+) -> list[tuple[int, int, int, float | None, float]]:
+    rows = []
+    now = time.time()
+    isnan = math.isnan
+    for s in series:
+        trial_id = s.trial_id
+        metric_id = metric_ids[(trial_id, s.metric)]
+        times = s.times or [now] * len(s.steps)
+        # NaN is stored as NULL on both databases (see models.Point).
+        rows.extend(
+            (trial_id, metric_id, step, None if isnan(value) else value, t)
+            for step, value, t in zip(s.steps, s.values, times, strict=True)
+        )
+    return rows

@@ -1,0 +1,31 @@
+"""URLs: the JSON API under /api/v1/, the admin under /admin/."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+
+from kuro._errors import NotFound, ServerError
+from kuro.server.tracking.api import api
+from kuro.server.tracking.errors import json_error_view
+
+
+def _home(request: HttpRequest) -> HttpResponse:
+    return redirect("/api/v1/docs")
+
+
+urlpatterns = [
+    path("", _home),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return json_error_view(NotFound(f"no page at {request.path}"))
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    return json_error_view(ServerError("the server failed; the error is in its log"))

@@ -1,0 +1,10 @@
+"""WSGI entry point for gunicorn and other servers."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuro.server.settings")
+application = get_wsgi_application()
