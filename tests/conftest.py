@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from hypothesis import HealthCheck, settings
 
-from tests.live import LiveServer, scratch_database
+from kuro.server.testing import LiveServer, scratch_database
 
 settings.register_profile(
     "kuro",

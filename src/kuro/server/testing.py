@@ -1,5 +1,5 @@
-"""A real ``kuro server`` (gunicorn) in a subprocess, on its own database, for tests that
-must meet the server as users do: over HTTP, killable, restartable."""
+"""A real ``kuro server`` (gunicorn) in a subprocess, on its own database, for tests and
+benchmarks that must meet the server as users do: over HTTP, killable, restartable."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -24,7 +25,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def scratch_database(base_url: str) -> tuple[str, callable]:
+def scratch_database(base_url: str) -> tuple[str, Callable[[], None]]:
     """A new empty PostgreSQL database beside ``base_url``'s: its URL and a function to drop it."""
     import psycopg
 
@@ -46,7 +47,15 @@ class LiveServer:
     when ``KURO_DATABASE_URL`` is set). ``kill()`` is SIGKILL; ``start()`` again restarts it
     on the same port and data."""
 
-    def __init__(self, data_dir: Path, *, workers: int = 2, database_url: str | None = None):
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        workers: int = 2,
+        database_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
+    ):
+        self.extra_env = extra_env or {}
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -60,6 +69,7 @@ class LiveServer:
         env["KURO_DATA_DIR"] = str(self.data_dir)
         if self.database_url:
             env["KURO_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         return env
 
     def start(self, timeout: float = 60) -> None:
