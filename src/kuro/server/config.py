@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -32,7 +33,9 @@ def database_settings(data_dir: Path) -> dict[str, Any]:
                 "PRAGMA foreign_keys=ON;"
             ),
         },
-        "TEST": {"NAME": str(data_dir / "test-kuro.sqlite3")},
+        # A file (not memory) so a live server thread shares it; per process so that
+        # concurrent test runs on one machine never share a test database.
+        "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"kuro-test-{os.getpid()}.sqlite3")},
     }
 
 
@@ -49,6 +52,7 @@ def _postgresql(url: str) -> dict[str, Any]:
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
+        "TEST": {"NAME": f"test_kuro_{os.getpid()}"},
     }
 
 
