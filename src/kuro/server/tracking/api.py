@@ -7,6 +7,7 @@ import json
 import math
 from typing import Any
 
+import orjson
 from django.http import HttpRequest
 from ninja import NinjaAPI, Query
 from ninja.parser import Parser
@@ -42,17 +43,26 @@ _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 
 class _Renderer(JSONRenderer):
-    """Strict JSON out: the selectors already write non-finite values as strings."""
+    """Strict JSON out (the selectors already write non-finite values as strings), with
+    orjson: a 100-trial history is 100,000 floats, and the standard encoder spends most of
+    the request's time on them."""
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
-        return json.dumps(data, cls=self.encoder_class, allow_nan=False, separators=(",", ":"))
+        try:
+            return orjson.dumps(data)
+        except TypeError:  # a type orjson does not know: the Django-aware encoder knows more
+            return json.dumps(data, cls=self.encoder_class, allow_nan=False)
 
 
 class _Parser(Parser):
-    """JSON in; Python's bare ``NaN``/``Infinity`` tokens are accepted as values."""
+    """JSON in, with orjson; Python's bare ``NaN``/``Infinity`` tokens (which orjson
+    refuses) are accepted through the standard parser, which also words the errors."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return json.loads(request.body)
+        try:
+            return orjson.loads(request.body)
+        except orjson.JSONDecodeError:
+            return json.loads(request.body)
 
 
 api = NinjaAPI(
