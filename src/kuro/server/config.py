@@ -31,8 +31,13 @@ def database_settings(data_dir: Path) -> dict[str, Any]:
                 "PRAGMA synchronous=NORMAL;"
                 "PRAGMA busy_timeout=30000;"
                 "PRAGMA foreign_keys=ON;"
+                "PRAGMA cache_size=-65536;"
+                "PRAGMA mmap_size=268435456;"
             ),
         },
+        # Connections (and their page caches) live across requests.
+        "CONN_MAX_AGE": 600,
+        "CONN_HEALTH_CHECKS": True,
         # A file (not memory) so a live server thread shares it; per process so that
         # concurrent test runs on one machine never share a test database.
         "TEST": {"NAME": str(Path(tempfile.gettempdir()) / f"kuro-test-{os.getpid()}.sqlite3")},
