@@ -12,7 +12,8 @@ classes or codes.
     │   └── PayloadTooLarge            too_large       413
     ├── NotFound                       not_found       404
     ├── Conflict                       conflict        409
-    │   └── ModeConflict               mode_conflict   409
+    │   ├── ModeConflict               mode_conflict   409
+    │   └── LeaseLost                  lease_lost      409
     ├── AuthError                      unauthorized    401
     │   └── Forbidden                  forbidden       403
     ├── ServerError                    server_error    500
@@ -29,6 +30,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "KuroError",
+    "LeaseLost",
     "ModeConflict",
     "ModeRequired",
     "NotFound",
@@ -95,6 +97,12 @@ class ModeConflict(Conflict):
     code = "mode_conflict"
 
 
+class LeaseLost(Conflict):
+    """A write from a trial attempt whose lease expired and whose work was queued again."""
+
+    code = "lease_lost"
+
+
 class AuthError(KuroError):
     """No credentials, or credentials the server does not accept."""
 
@@ -129,6 +137,7 @@ _BY_CODE: dict[str, type[KuroError]] = {
         NotFound,
         Conflict,
         ModeConflict,
+        LeaseLost,
         AuthError,
         Forbidden,
         ServerError,

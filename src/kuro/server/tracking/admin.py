@@ -32,7 +32,7 @@ class MetricAdmin(admin.ModelAdmin):
 class TrialInline(admin.TabularInline):
     model = Trial
     extra = 0
-    fields = ["number", "worker", "status", "started_at", "ended_at", "heartbeat_at"]
+    fields = ["number", "attempt", "worker", "status", "started_at", "ended_at", "heartbeat_at"]
     readonly_fields = ["started_at"]
     raw_id_fields = ["worker"]
 
@@ -50,8 +50,18 @@ class ExperimentAdmin(admin.ModelAdmin):
 
 @admin.register(Trial)
 class TrialAdmin(admin.ModelAdmin):
-    list_display = ["id", "experiment", "number", "worker", "status", "started_at", "ended_at"]
-    list_filter = ["status", "experiment__group"]
+    list_display = [
+        "id",
+        "experiment",
+        "number",
+        "attempt",
+        "worker",
+        "status",
+        "started_at",
+        "ended_at",
+        "lease_expires_at",
+    ]
+    list_filter = ["status", "extra", "experiment__group"]
     search_fields = ["experiment__identifier", "worker__name", "error"]
     list_select_related = ["experiment", "worker"]
     raw_id_fields = ["experiment", "worker"]

@@ -94,31 +94,55 @@ class Experiment(models.Model):
 
 
 class Trial(models.Model):
-    """One run of an experiment by one worker; ``number`` counts from 0 within the experiment."""
+    """One run of an experiment. ``number`` counts the experiment's trials from 0; a trial
+    whose worker went silent past its lease is ``lost`` and its work is queued again as a
+    new row with the same number and the next ``attempt``.
+
+    Queued work has no worker until claimed; a claim holds a lease until
+    ``lease_expires_at``, renewed by heartbeats. Trials acquired with ``experiment.trial()``
+    have no lease: they are never declared lost.
+    """
 
     class Status(models.TextChoices):
+        QUEUED = "queued"
         RUNNING = "running"
         COMPLETE = "complete"
         FAILED = "failed"
+        PRUNED = "pruned"
+        LOST = "lost"
+
+    ENDED = (Status.COMPLETE, Status.FAILED, Status.PRUNED, Status.LOST)
 
     experiment = models.ForeignKey(Experiment, on_delete=models.CASCADE, related_name="trials")
     worker = models.ForeignKey(
         Worker, on_delete=models.SET_NULL, null=True, blank=True, related_name="trials"
     )
     number = models.PositiveIntegerField()
+    attempt = models.PositiveIntegerField(default=0)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
     error = models.TextField(blank=True, default="")
-    started_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    lease_seconds = models.PositiveIntegerField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    max_retries = models.PositiveIntegerField(default=0)
+    # Made while offline beyond the experiment's n_trials: kept, never dropped.
+    extra = models.BooleanField(default=False)
 
     class Meta:
-        ordering = ["experiment", "number"]
+        ordering = ["experiment", "number", "attempt"]
         constraints = [
             # Two acquisitions racing for the last slot cannot both win.
-            models.UniqueConstraint(fields=["experiment", "number"], name="trial_number_unique"),
+            models.UniqueConstraint(
+                fields=["experiment", "number", "attempt"], name="trial_number_attempt_unique"
+            ),
         ]
-        indexes = [models.Index(fields=["worker", "status"], name="trial_worker_status")]
+        indexes = [
+            models.Index(fields=["worker", "status"], name="trial_worker_status"),
+            models.Index(fields=["status", "lease_expires_at"], name="trial_status_lease"),
+        ]
 
     def __str__(self) -> str:
         return f"trial {self.pk} ({self.status})"

@@ -97,12 +97,16 @@ class TrialOut(Schema):
     id: int
     experiment_id: int
     number: int
+    attempt: int
     worker: str | None
     status: str
     error: str
+    extra: bool
+    created_at: str | None
     started_at: str | None
     ended_at: str | None
     heartbeat_at: str | None
+    lease_expires_at: str | None
     summaries: dict[str, Summary]
 
 
@@ -122,7 +126,7 @@ class AcquireOut(Schema):
 
 
 class EndIn(Schema):
-    status: Literal["complete", "failed"] = "complete"
+    status: Literal["complete", "failed", "pruned"] = "complete"
     error: Annotated[str, Field(max_length=65536)] = ""
 
 

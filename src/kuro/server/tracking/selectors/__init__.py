@@ -8,6 +8,7 @@ from kuro.server.tracking.selectors.experiments import (
 )
 from kuro.server.tracking.selectors.export import group_export
 from kuro.server.tracking.selectors.history import metric_history
+from kuro.server.tracking.selectors.selection import running_trials, selection_export
 from kuro.server.tracking.selectors.trials import trial_detail, trial_summaries
 from kuro.server.tracking.selectors.workers import worker_detail, worker_list
 
@@ -17,6 +18,8 @@ __all__ = [
     "group_export",
     "group_list",
     "metric_history",
+    "running_trials",
+    "selection_export",
     "trial_detail",
     "trial_summaries",
     "worker_detail",

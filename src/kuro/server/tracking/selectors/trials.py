@@ -72,12 +72,16 @@ def trial_dict(trial: Trial, summaries: dict[str, dict[str, Any]] | None) -> dic
         "id": trial.pk,
         "experiment_id": trial.experiment_id,
         "number": trial.number,
+        "attempt": trial.attempt,
         "worker": worker,
         "status": trial.status,
         "error": trial.error,
+        "extra": trial.extra,
+        "created_at": iso(trial.created_at),
         "started_at": iso(trial.started_at),
         "ended_at": iso(trial.ended_at),
         "heartbeat_at": iso(trial.heartbeat_at),
+        "lease_expires_at": iso(trial.lease_expires_at),
         "summaries": summaries or {},
     }
 

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kuro._errors import InvalidInput, NotFound, PayloadTooLarge
+from kuro._errors import InvalidInput, LeaseLost, NotFound, PayloadTooLarge
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
 from kuro.server.tracking.services.experiments import metric_get_or_create
 
@@ -99,12 +99,18 @@ def _check_shapes(series: Sequence[PointSeries]) -> None:
 def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int]:
     """(trial id, metric name) -> metric id, in two queries for the whole batch."""
     trial_ids = {s.trial_id for s in series}
-    owners = {
-        pk: (experiment_id, group_id)
-        for pk, experiment_id, group_id in Trial.objects.filter(pk__in=trial_ids).values_list(
-            "pk", "experiment_id", "experiment__group_id"
-        )
-    }
+    owners = {}
+    for pk, experiment_id, group_id, status in Trial.objects.filter(pk__in=trial_ids).values_list(
+        "pk", "experiment_id", "experiment__group_id", "status"
+    ):
+        owners[pk] = (experiment_id, group_id)
+        if status == Trial.Status.LOST:
+            index = next(i for i, s in enumerate(series) if s.trial_id == pk)
+            raise LeaseLost(
+                f"trial {pk} was lost (its lease expired) and its work went back to the "
+                "queue; this attempt's points are refused",
+                detail={"field": f"series[{index}].trial_id", "trial_id": pk},
+            )
     group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
     for i, s in enumerate(series):
         if s.trial_id not in group_of:
