@@ -14,10 +14,13 @@ from kuro._errors import (
     TransportError,
 )
 from kuro._version import __version__
+from kuro.client import Api, Experiment, Trial, Worker
 
 __all__ = [
+    "Api",
     "AuthError",
     "Conflict",
+    "Experiment",
     "Forbidden",
     "InvalidInput",
     "KuroError",
@@ -27,5 +30,7 @@ __all__ = [
     "PayloadTooLarge",
     "ServerError",
     "TransportError",
+    "Trial",
+    "Worker",
     "__version__",
 ]

@@ -13,12 +13,14 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kuro.cli import server
+    from kuro.cli import export, server, sync
 
     parser = argparse.ArgumentParser(prog="kuro", description="Kuro experiment management.")
     parser.add_argument("--version", action="version", version=f"kuro {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     server.register(commands)
+    sync.register(commands)
+    export.register(commands)
     return parser
 
 

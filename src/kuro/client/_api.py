@@ -1,0 +1,176 @@
+"""``kuro.Api``: read what the server holds, as plain JSON-able structures, for scripts.
+
+Metric values come back as floats (NaN and infinities included, as Python's ``json``
+writes them). Each answer that is a table offers ``to_pandas()`` when pandas is installed
+(``pip install 'kuro[pandas]'``); pandas is never needed otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from kuro._wire import decode_value
+from kuro.client._export import export_columns, export_rows
+from kuro.client._retry import Retry
+from kuro.client._transport import HttpTransport, Transport
+from kuro.client._worker import server_url
+
+__all__ = ["Api", "Export", "History", "Records"]
+
+
+def _pandas() -> Any:
+    try:
+        import pandas
+    except ImportError:
+        raise ImportError("to_pandas() needs pandas: pip install 'kuro[pandas]'") from None
+    return pandas
+
+
+class Records(list):
+    """A list of flat dicts (JSON-able as it is); ``to_pandas()`` makes a DataFrame."""
+
+    def to_pandas(self) -> Any:
+        return _pandas().DataFrame.from_records(list(self))
+
+
+class History(list):
+    """``[{"trial_id", "metrics": {name: {"steps", "values", "times", "count", "sampled"}}}]``;
+    ``to_pandas()`` is the long table ``trial_id, metric, step, value, time``."""
+
+    def to_pandas(self) -> Any:
+        rows = [
+            (h["trial_id"], name, step, value, moment)
+            for h in self
+            for name, s in h["metrics"].items()
+            for step, value, moment in zip(s["steps"], s["values"], s["times"], strict=True)
+        ]
+        columns = ["trial_id", "metric", "step", "value", "time"]
+        return _pandas().DataFrame.from_records(rows, columns=columns)
+
+
+class Export(dict):
+    """A whole group in the server's export schema (``kuro.export/1``); ``to_pandas()`` is
+    one row per point (the CSV columns of ``kuro export``)."""
+
+    def to_pandas(self) -> Any:
+        return _pandas().DataFrame.from_records(
+            list(export_rows(self)), columns=export_columns(self)
+        )
+
+
+def _decode_series(history: list[dict[str, Any]]) -> None:
+    for h in history:
+        for s in h["metrics"].values():
+            s["values"] = [decode_value(v) for v in s["values"]]
+
+
+class Api:
+    """Read-only access to a Kuro server (``server`` defaults to ``KURO_SERVER``).
+
+    Thread-safe; one pooled connection; network failures are retried a few times and then
+    raised as ``kuro.TransportError``, a 4xx as the ``KuroError`` the server names.
+    """
+
+    def __init__(
+        self,
+        server: str | None = None,
+        *,
+        timeout: float = 120.0,
+        transport: httpx.BaseTransport | Transport | None = None,
+    ) -> None:
+        self.server = server_url(server)
+        self._transport = (
+            transport
+            if isinstance(transport, Transport)
+            else HttpTransport(self.server, timeout=timeout, transport=transport)
+        )
+        self._retry = Retry(attempts=3, timeout=timeout)
+
+    def _get(self, path: str, **params: Any) -> Any:
+        params = {k: v for k, v in params.items() if v is not None}
+        return self._retry.call(lambda: self._transport.request("GET", path, params=params))
+
+    def groups(self) -> Records:
+        """Every group: ``name``, ``created_at``, ``n_experiments``, ``n_trials``."""
+        return Records(self._get("/groups"))
+
+    def metrics(self, group: str) -> dict[str, str]:
+        """The metrics of a group and their modes, ``{name: 'max' | 'min'}``."""
+        return {m["name"]: m["mode"] for m in self._get("/experiments", group=group)["metrics"]}
+
+    def experiments(self, group: str) -> Records:
+        """A group's experiments, each with its ``trials`` and their per-metric summaries."""
+        experiments = self._get("/experiments", group=group)["experiments"]
+        for e in experiments:
+            for t in e["trials"]:
+                for summary in t["summaries"].values():
+                    summary["best"] = decode_value(summary["best"])
+                    summary["last"] = decode_value(summary["last"])
+        return Records(experiments)
+
+    def trials(
+        self,
+        group: str,
+        *,
+        experiment_id: int | None = None,
+        status: str | None = None,
+        worker: str | None = None,
+    ) -> Records:
+        """A group's trials as flat records (with their experiment's ``identifier`` and
+        ``hyper_parameters``), optionally only one experiment's, status or worker."""
+        rows = Records()
+        for e in self.experiments(group):
+            if experiment_id is not None and e["id"] != experiment_id:
+                continue
+            for t in e["trials"]:
+                if status is not None and t["status"] != status:
+                    continue
+                if worker is not None and t["worker"] != worker:
+                    continue
+                rows.append(
+                    {
+                        **t,
+                        "group": group,
+                        "identifier": e["identifier"],
+                        "hyper_parameters": e["hyper_parameters"],
+                    }
+                )
+        return rows
+
+    def trial(self, trial_id: int) -> dict[str, Any]:
+        """One trial with its experiment's group, identifier and hyper-parameters."""
+        return self._get(f"/trials/{trial_id}")
+
+    def history(
+        self,
+        trial_ids: Iterable[int],
+        metrics: Iterable[str] | None = None,
+        max_points: int | None = None,
+    ) -> History:
+        """The metric series of many trials in one request; ``max_points`` downsamples each
+        series keeping its first and last points and each bucket's minimum and maximum."""
+        body = {
+            "trial_ids": list(trial_ids),
+            "metrics": None if metrics is None else list(metrics),
+            "max_points": max_points,
+        }
+        answer = self._retry.call(lambda: self._transport.call("POST", "/history", body))
+        _decode_series(answer)
+        return History(answer)
+
+    def export(self, group: str) -> Export:
+        """Everything of a group at full fidelity, in the export schema (values as on the
+        wire: numbers or "NaN"/"Infinity"/"-Infinity")."""
+        return Export(self._get("/export", group=group))
+
+    def close(self) -> None:
+        self._transport.close()
+
+    def __enter__(self) -> Api:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()

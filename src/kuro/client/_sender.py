@@ -1,0 +1,284 @@
+"""The background sender of a worker: queued points become batches, batches go to the spool
+and then to the server, in order, over one pooled connection.
+
+The training thread only appends to ``queue`` (a ``collections.deque``: appends and pops
+are atomic, no lock on the hot path). One packer at a time, under ``_pack_lock``, drains
+the queue into spooled requests (the sender thread, or the training thread itself when the
+queue is over ``max_pending``, which bounds memory). The sender thread then delivers the
+spooled requests strictly in order; a request leaves the spool only once the server has
+answered it, and every points batch carries a ``batch_id``, so a resend is applied once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import sys
+import threading
+import time
+import uuid
+from collections import deque
+from typing import Any
+
+from kuro._errors import KuroError, TransportError
+from kuro.client._delivery import deliver
+from kuro.client._retry import Retry, is_testing
+from kuro.client._spool import Op, Spool, default_spool_dir
+from kuro.client._transport import Transport, dumps
+
+__all__ = ["Sender"]
+
+logger = logging.getLogger("kuro")
+
+_CACHE_BYTES = 64 * 2**20  # spooled bodies also kept in memory, to send without reading back
+
+
+class Sender:
+    """Packs, spools and delivers one worker's requests; see the module docstring."""
+
+    def __init__(
+        self,
+        transport: Transport,
+        spool: Spool,
+        *,
+        offline: bool = False,
+        batch_size: int = 20_000,
+        batch_delay: float = 0.1,
+        heartbeat: float = 30.0,
+        retry: Retry | None = None,
+    ) -> None:
+        self.transport = transport
+        self.spool = spool
+        self.offline = offline
+        self.batch_size = batch_size
+        self.batch_delay = batch_delay
+        self.heartbeat = heartbeat
+        self.retry = retry or Retry(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0)
+        self.queue: deque[Any] = deque()
+        self.running: set[Any] = set()  # trials to heartbeat, by id or local reference
+        self.down = False  # the server failed the last delivery: we are spooling
+        self._pack_lock = threading.Lock()
+        self._send_lock = threading.Lock()
+        self._pending: deque[tuple[int, int]] = deque()  # (seq, n_points), oldest first
+        self._cache: dict[int, Op] = {}
+        self._cache_bytes = 0
+        self._wake = threading.Event()
+        self._stop = False
+        self._failures = 0
+        self._next_try = 0.0
+        self._next_heartbeat = time.monotonic() + heartbeat
+        self._thread: threading.Thread | None = None
+        self.closed = False
+
+    # Producer side (the training thread) -------------------------------------------------
+
+    def put(self, op: Op) -> None:
+        """Queue a request, ordered with the points queued before and after it."""
+        self.queue.append(op)
+
+    def pack(self) -> None:
+        """Move every queued item into spooled requests (batches of ``batch_size`` points)."""
+        with self._pack_lock:
+            queue = self.queue
+            left = len(queue)  # only what is there now: the producer may keep appending
+            series: dict[tuple[Any, str], tuple[list, list, list]] = {}
+            n = 0
+            while left:
+                left -= 1
+                item = queue.popleft()
+                if type(item) is tuple:
+                    trial, metric, step, value, moment = item
+                    s = series.get((trial, metric))
+                    if s is None:
+                        s = series[(trial, metric)] = ([], [], [])
+                    s[0].append(step)
+                    s[1].append(value)
+                    s[2].append(moment)
+                    n += 1
+                    if n >= self.batch_size:
+                        self._spool_points(series, n)
+                        series, n = {}, 0
+                else:
+                    if n:
+                        self._spool_points(series, n)
+                        series, n = {}, 0
+                    self._spool(item)
+            if n:
+                self._spool_points(series, n)
+
+    def _spool_points(self, series: dict[tuple[Any, str], tuple[list, list, list]], n: int) -> None:
+        body = {
+            "batch_id": uuid.uuid4().hex,
+            "series": [
+                {"trial_id": trial, "metric": metric, "steps": s[0], "values": s[1], "times": s[2]}
+                for (trial, metric), s in series.items()
+            ],
+        }
+        refs = any(isinstance(trial, str) for trial, _ in series)
+        self._spool(Op("points", "POST", "/points", dumps(body), refs=refs, n_points=n))
+
+    def _spool(self, op: Op) -> None:
+        self.spool.append(op)
+        size = len(op.body)
+        if self._cache_bytes + size <= _CACHE_BYTES:
+            self._cache[op.seq] = op
+            self._cache_bytes += size
+        self._pending.append((op.seq, op.n_points))
+
+    # Delivery ----------------------------------------------------------------------------
+
+    def pending_points(self) -> int:
+        """Points queued or spooled and not yet delivered."""
+        queued = sum(1 for item in list(self.queue) if type(item) is tuple)
+        return queued + sum(n for _, n in list(self._pending))
+
+    def idle(self) -> bool:
+        return not self.queue and not self._pending
+
+    def send(self, deadline: float | None = None) -> bool:
+        """Deliver spooled requests in order; False when the server could not be reached."""
+        with self._send_lock:
+            while self._pending:
+                if deadline is not None and time.monotonic() > deadline:
+                    return False
+                seq, _ = self._pending[0]
+                op = self._cache.pop(seq, None)
+                if op is None:
+                    op = self.spool.read(seq)
+                else:
+                    self._cache_bytes -= len(op.body)
+                try:
+                    self.retry.call(lambda op=op: deliver(self.transport, self.spool, op))
+                except TransportError as exc:
+                    self._cache[seq] = op
+                    self._cache_bytes += len(op.body)
+                    self.mark_down(exc)
+                    return False
+                except KuroError as exc:
+                    where = self.spool.fail(seq, exc.to_payload())
+                    logger.warning(
+                        "kuro: the server refused a %s request (%s: %s); it is kept in %s",
+                        op.kind,
+                        exc.code,
+                        exc.message,
+                        where,
+                    )
+                else:
+                    self.spool.remove(seq)
+                self._pending.popleft()
+            self._came_back()
+            return True
+
+    def mark_down(self, exc: TransportError) -> None:
+        """The server failed a request: back off, and say once that we are spooling."""
+        self._failures += 1
+        self._next_try = time.monotonic() + self.retry.wait(self._failures)
+        if not self.down:
+            self.down = True
+            logger.warning(
+                "kuro: cannot reach the server (%s); spooling to %s and retrying in the background",
+                exc.message,
+                self.spool.path,
+            )
+
+    def _came_back(self) -> None:
+        self._failures = 0
+        if self.down:
+            self.down = False
+            logger.warning("kuro: the server is back; sending the spooled points")
+
+    def _probe(self) -> None:
+        try:
+            self.transport.request("GET", "/health", timeout=5)
+        except KuroError as exc:
+            self.mark_down(exc if isinstance(exc, TransportError) else TransportError(str(exc)))
+        else:
+            self._came_back()
+
+    def _beat(self) -> None:
+        for key in list(self.running):
+            ident = self.spool.refs.get(key) if isinstance(key, str) else key
+            if ident is not None:
+                # A missed heartbeat is not worth a word: the next one may pass.
+                with contextlib.suppress(KuroError):
+                    self.transport.request("POST", f"/trials/{ident}/heartbeat", timeout=5)
+
+    # The thread --------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if is_testing() or self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._run, name="kuro-sender", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop:
+            self._wake.wait(self.batch_delay)
+            self._wake.clear()
+            self._cycle()
+
+    def _cycle(self, deadline: float | None = None) -> None:
+        self.pack()
+        if self.offline:
+            return
+        now = time.monotonic()
+        if now >= self._next_try:
+            if self._pending:
+                self.send(deadline)
+            elif self.down:
+                self._probe()
+        if not self.down and now >= self._next_heartbeat:
+            self._next_heartbeat = now + self.heartbeat
+            self._beat()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def flush(self, timeout: float) -> bool:
+        """Pack everything queued and wait up to ``timeout`` s for delivery; True if done."""
+        self.pack()
+        if self.offline:
+            return False
+        deadline = time.monotonic() + timeout
+        self._next_try = 0.0  # try now, whatever the backoff said
+        if self._thread is None:
+            while self._pending and time.monotonic() < deadline:
+                if not self.send(deadline):
+                    break
+            return self.idle()
+        while time.monotonic() < deadline:
+            self._wake.set()
+            if self.idle():
+                return True
+            time.sleep(0.01)
+        return self.idle()
+
+    def close(self, timeout: float) -> None:
+        """Flush for up to ``timeout`` s, stop the thread, and say in one line what is left."""
+        if self.closed:
+            return
+        self.closed = True
+        delivered = self.flush(timeout)
+        self._stop = True
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        if not delivered:
+            self.pack()
+            points = sum(n for _, n in self._pending)
+            why = (
+                "offline mode"
+                if self.offline
+                else f"the server did not take them within {timeout:g} s"
+            )
+            command = "kuro sync"
+            if self.spool.root != default_spool_dir():
+                command += f" --spool-dir {self.spool.root}"
+            print(
+                f"kuro: {points:,} points ({len(self._pending)} requests) are kept in "
+                f"{self.spool.path} ({why}); upload them with: {command}",
+                file=sys.stderr,
+                flush=True,
+            )
+        self.spool.close()
+        self.transport.close()

@@ -1,0 +1,235 @@
+"""The on-disk write-ahead spool: every request the client means to send, in order.
+
+A spool directory (``KURO_SPOOL_DIR``, default ``~/.kuro/spool``) holds one *session*
+directory per client process::
+
+    <spool>/<session>/          session = <UTC time>-<pid>-<random>, so names sort by age
+        meta.json               server, mode and worker of the session
+        lock                    flock-ed by the live process: ``kuro sync`` leaves it alone
+        refs.json               local trial/experiment references resolved to server ids
+        000000000001.op ...     one request each: a JSON header line, then the JSON body
+        failed/                 requests the server refused (4xx), kept for inspection
+
+Every batch is written here before it is sent and removed once the server has answered,
+so batches survive a crash of the process or of the server and are replayed in order.
+Files are written to a temporary name and renamed, so a reader never sees half a file.
+
+A ``Spool`` is used by one thread at a time for appends (the client's packer holds a lock);
+``remove`` and ``read`` may be called from the sending thread concurrently with appends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: sessions are not locked
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = ["LOCAL_PREFIX", "Op", "Spool", "default_spool_dir", "local_ref", "path_to"]
+
+LOCAL_PREFIX = "local:"
+
+
+def default_spool_dir() -> Path:
+    """``KURO_SPOOL_DIR``, else ``~/.kuro/spool``."""
+    configured = os.environ.get("KURO_SPOOL_DIR")
+    return Path(configured).expanduser() if configured else Path.home() / ".kuro" / "spool"
+
+
+def local_ref(kind: str) -> str:
+    """A reference to an experiment or trial the server has not numbered yet."""
+    return f"{LOCAL_PREFIX}{kind}-{uuid.uuid4().hex}"
+
+
+def path_to(template: str, key: int | str) -> str:
+    """``template`` (e.g. ``/trials/{}/end``) for a server id, or with a placeholder for a
+    local reference, filled in when the request is delivered."""
+    return template.format(f"{{{key}}}" if isinstance(key, str) else key)
+
+
+@dataclass
+class Op:
+    """One request of the log. ``path`` may hold ``{local:...}`` placeholders and a points
+    body may name trials by local reference (``refs``); ``defines`` is the local reference
+    the answer gives an id to."""
+
+    kind: str
+    method: str
+    path: str
+    body: bytes
+    refs: bool = False
+    defines: str | None = None
+    n_points: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+    seq: int = 0
+
+    def header(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "method": self.method,
+            "path": self.path,
+            "refs": self.refs,
+            "defines": self.defines,
+            "n_points": self.n_points,
+            "extra": self.extra,
+        }
+
+    def encode(self) -> bytes:
+        return json.dumps(self.header(), separators=(",", ":")).encode() + b"\n" + self.body
+
+    @classmethod
+    def decode(cls, data: bytes, seq: int) -> Op:
+        head, _, body = data.partition(b"\n")
+        return cls(body=body, seq=seq, **json.loads(head))
+
+
+class Spool:
+    """One session of the spool; nothing touches the disk before the first ``append``."""
+
+    def __init__(
+        self, root: Path | None = None, *, session: str | None = None, meta: dict | None = None
+    ) -> None:
+        self.root = Path(root) if root is not None else default_spool_dir()
+        if session is None:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            session = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.session = session
+        self.path = self.root / session
+        self.meta = meta or {}
+        self._lock_fd: int | None = None
+        self._refs: dict[str, int] | None = None
+        self._next_seq: int | None = None
+
+    # Sessions ----------------------------------------------------------------------------
+
+    @classmethod
+    def sessions(cls, root: Path | None = None) -> list[Spool]:
+        """Every session under ``root``, oldest first."""
+        root = Path(root) if root is not None else default_spool_dir()
+        if not root.is_dir():
+            return []
+        return [cls(root, session=p.name) for p in sorted(root.iterdir()) if p.is_dir()]
+
+    def lock(self) -> bool:
+        """Take the session's lock; False when a live process holds it."""
+        if self._lock_fd is not None:
+            return True
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / "lock", os.O_RDWR | os.O_CREAT, 0o644)
+        if fcntl is not None:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                return False
+        self._lock_fd = fd
+        return True
+
+    def unlock(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)  # closing releases the flock
+            self._lock_fd = None
+
+    def read_meta(self) -> dict[str, Any]:
+        try:
+            return json.loads((self.path / "meta.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _open(self) -> None:
+        if self._next_seq is not None:
+            return
+        if not self.lock():
+            raise RuntimeError(f"spool session {self.path} is in use by another process")
+        meta = self.path / "meta.json"
+        if self.meta and not meta.exists():
+            self._write(meta, json.dumps(self.meta).encode())
+        seqs = self.pending()
+        self._next_seq = (seqs[-1] + 1) if seqs else 1
+
+    # Requests ----------------------------------------------------------------------------
+
+    def append(self, op: Op) -> Op:
+        """Write ``op`` as the next request of the session and answer it with its ``seq``."""
+        self._open()
+        assert self._next_seq is not None
+        op.seq = self._next_seq
+        self._next_seq += 1
+        self._write(self.path / f"{op.seq:012d}.op", op.encode())
+        return op
+
+    def pending(self) -> list[int]:
+        """Sequence numbers of the requests not yet delivered, in order."""
+        if not self.path.is_dir():
+            return []
+        return sorted(int(p.name[:-3]) for p in self.path.glob("*.op"))
+
+    def read(self, seq: int) -> Op:
+        return Op.decode((self.path / f"{seq:012d}.op").read_bytes(), seq)
+
+    def header(self, seq: int) -> dict[str, Any]:
+        """The header alone (for counting what a session holds without reading bodies)."""
+        with (self.path / f"{seq:012d}.op").open("rb") as f:
+            return json.loads(f.readline())
+
+    def remove(self, seq: int) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            (self.path / f"{seq:012d}.op").unlink()
+
+    def fail(self, seq: int, error: dict[str, Any]) -> Path:
+        """Move a request the server refused to ``failed/``, with the server's answer."""
+        failed = self.path / "failed"
+        failed.mkdir(exist_ok=True)
+        target = failed / f"{seq:012d}.op"
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(self.path / f"{seq:012d}.op", target)
+        self._write(failed / f"{seq:012d}.error.json", json.dumps(error).encode())
+        return target
+
+    def failed(self) -> list[Path]:
+        return sorted((self.path / "failed").glob("*.op"))
+
+    # References --------------------------------------------------------------------------
+
+    @property
+    def refs(self) -> dict[str, int]:
+        if self._refs is None:
+            try:
+                self._refs = json.loads((self.path / "refs.json").read_text())
+            except (OSError, ValueError):
+                self._refs = {}
+        return self._refs
+
+    def define(self, ref: str, ident: int) -> None:
+        """Record the server id of a local reference (before the next request needs it)."""
+        self.refs[ref] = ident
+        self.path.mkdir(parents=True, exist_ok=True)
+        self._write(self.path / "refs.json", json.dumps(self.refs).encode())
+
+    # Life cycle --------------------------------------------------------------------------
+
+    def empty(self) -> bool:
+        return not self.pending() and not self.failed()
+
+    def close(self) -> None:
+        """Release the session; an empty session's directory is removed."""
+        if self.path.is_dir() and self.empty():
+            shutil.rmtree(self.path, ignore_errors=True)
+        self.unlock()
+
+    @staticmethod
+    def _write(target: Path, data: bytes) -> None:
+        tmp = target.with_name(target.name + ".tmp")
+        with tmp.open("wb") as f:
+            f.write(data)
+        os.replace(tmp, target)

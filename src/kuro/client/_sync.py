@@ -1,0 +1,122 @@
+"""Uploading the spool: what ``kuro sync`` does, as a function.
+
+Sessions are replayed oldest first, each request in order, with the same delivery code as
+the live client (local references resolved, extra trials kept); sessions still held by a
+running program are left alone.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kuro._errors import KuroError, TransportError
+from kuro.client._delivery import deliver
+from kuro.client._retry import Retry
+from kuro.client._spool import Spool
+from kuro.client._transport import HttpTransport, Transport
+from kuro.client._worker import DEFAULT_SERVER
+
+__all__ = ["SyncReport", "sync"]
+
+Progress = Callable[[int, int, int, int], None]
+
+
+@dataclass
+class SyncReport:
+    """What a sync did: counts sent, requests refused or left, sessions skipped."""
+
+    sessions: int = 0
+    requests: int = 0
+    points: int = 0
+    trials: int = 0
+    extra_trials: int = 0
+    requests_total: int = 0
+    points_total: int = 0
+    servers: set[str] = field(default_factory=set)
+    refused: list[Path] = field(default_factory=list)
+    busy: list[Path] = field(default_factory=list)
+    unreachable: str | None = None
+
+    @property
+    def left(self) -> int:
+        return self.requests_total - self.requests - len(self.refused)
+
+
+def _server(server: str | None, spool: Spool) -> str:
+    chosen = server or os.environ.get("KURO_SERVER") or spool.read_meta().get("server")
+    return (chosen or DEFAULT_SERVER).rstrip("/")
+
+
+def sync(
+    spool_dir: Path | None = None,
+    server: str | None = None,
+    *,
+    transport: Transport | None = None,
+    progress: Progress | None = None,
+    retry: Retry | None = None,
+) -> SyncReport:
+    """Deliver every spooled request; ``progress(requests, of, points, of)`` after each.
+
+    ``server`` defaults to ``KURO_SERVER``, else the server the session was recorded for.
+    Stops at the first session whose server cannot be reached (``unreachable``)."""
+    retry = retry or Retry(attempts=4, timeout=30.0)
+    report = SyncReport()
+    plan: list[tuple[Spool, list[int]]] = []
+    for spool in Spool.sessions(spool_dir):
+        if not spool.lock():
+            report.busy.append(spool.path)
+            continue
+        seqs = spool.pending()
+        if not seqs:
+            spool.close()
+            continue
+        plan.append((spool, seqs))
+        report.requests_total += len(seqs)
+        report.points_total += sum(spool.header(seq)["n_points"] for seq in seqs)
+    for index, (spool, seqs) in enumerate(plan):
+        if report.unreachable is not None:
+            for later, _ in plan[index:]:
+                later.unlock()
+            break
+        url = _server(server, spool)
+        http = transport or HttpTransport(url)
+        report.sessions += 1
+        try:
+            _sync_session(spool, seqs, http, retry, report, progress)
+        finally:
+            if transport is None:
+                http.close()
+            report.servers.add(url)
+            spool.close()
+    return report
+
+
+def _sync_session(
+    spool: Spool,
+    seqs: list[int],
+    transport: Transport,
+    retry: Retry,
+    report: SyncReport,
+    progress: Progress | None,
+) -> None:
+    for seq in seqs:
+        op = spool.read(seq)
+        try:
+            answer = retry.call(lambda op=op: deliver(transport, spool, op))
+        except TransportError as exc:
+            report.unreachable = exc.message
+            return
+        except KuroError as exc:
+            report.refused.append(spool.fail(seq, exc.to_payload()))
+        else:
+            spool.remove(seq)
+            report.requests += 1
+            report.points += op.n_points
+            if op.kind == "trial":
+                report.trials += 1
+                report.extra_trials += bool(answer["trial"].get("extra"))
+        if progress is not None:
+            progress(report.requests, report.requests_total, report.points, report.points_total)

@@ -1,0 +1,120 @@
+"""The seam between the client and the server: one JSON request at a time.
+
+``Transport`` is a small abstract class; ``HttpTransport`` is the real one, over one pooled
+``httpx.Client``. Tests pass an ``httpx.MockTransport`` or ``httpx.WSGITransport`` into
+``HttpTransport`` (``transport=``), or subclass ``Transport`` outright.
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+import httpx
+
+from kuro._errors import TransportError, error_from_payload
+
+__all__ = ["HttpTransport", "Transport", "dumps"]
+
+API_PREFIX = "/api/v1"
+
+
+def dumps(body: Any) -> bytes:
+    """A request body as bytes. Non-finite values go out as Python's bare ``NaN`` and
+    ``Infinity`` tokens, which the server accepts: no per-value conversion on the hot path."""
+    return json.dumps(body, separators=(",", ":")).encode()
+
+
+class Transport(ABC):
+    """Sends one request to the Kuro API and answers its decoded JSON body.
+
+    Rules: ``request`` raises ``kuro.TransportError`` when the server is unreachable, times
+    out or answers 5xx (worth retrying), and the ``KuroError`` class the server names for
+    any 4xx (not worth retrying). It is safe to call from several threads at once. The
+    constructor does no I/O.
+    """
+
+    @abstractmethod
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        """``path`` is relative to ``/api/v1``; ``content`` is a JSON body already encoded."""
+
+    def call(self, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """``request`` with a body still to encode."""
+        content = None if body is None else dumps(body)
+        return self.request(method, path, content=content, **kwargs)
+
+    def close(self) -> None:  # noqa: B027 - a transport without resources needs no close
+        """Release connections; the transport is not used afterwards."""
+
+
+class HttpTransport(Transport):
+    """The Kuro API over HTTP, through one pooled ``httpx.Client`` (created on first use)."""
+
+    def __init__(
+        self,
+        server: str,
+        *,
+        timeout: float = 30.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server = server.rstrip("/")
+        self.timeout = timeout
+        self._transport = transport
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = httpx.Client(
+                base_url=self.server + API_PREFIX,
+                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                transport=self._transport,
+                headers={"Content-Type": "application/json"},
+                limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
+            )
+        return self._client
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        content: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Any:
+        extra: dict[str, Any] = {} if timeout is None else {"timeout": timeout}
+        try:
+            response = self.client.request(method, path, content=content, params=params, **extra)
+        except httpx.HTTPError as exc:  # connect errors, timeouts, broken connections
+            raise TransportError(
+                f"{method} {self.server}{API_PREFIX}{path}: {type(exc).__name__}: {exc}"
+            ) from exc
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if response.status_code >= 500:
+            message = payload.get("message") if isinstance(payload, dict) else None
+            raise TransportError(
+                f"{method} {path}: the server answered {response.status_code}"
+                + (f": {message}" if message else ""),
+                detail={"status": response.status_code},
+            )
+        if response.status_code >= 400:
+            raise error_from_payload(payload, status=response.status_code)
+        return payload
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

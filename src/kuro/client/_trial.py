@@ -1,0 +1,168 @@
+"""A trial: one run of an experiment, and the hot path of the client, ``report_metric``."""
+
+from __future__ import annotations
+
+import numbers
+import time
+import traceback
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from kuro._errors import Conflict, InvalidInput
+from kuro.client._spool import Op, path_to
+from kuro.client._transport import dumps
+
+if TYPE_CHECKING:
+    from kuro.client._experiment import Experiment
+
+__all__ = ["Trial"]
+
+_STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
+_STATUSES = ("complete", "failed")
+
+
+def _real(value: Any) -> float:
+    """``value`` as a float, or ``InvalidInput`` when it is not a real number.
+
+    Floats pass through the caller's fast path; ints, fractions and NumPy scalars convert,
+    as do objects with ``__float__`` (0-d arrays, tensors). NaN and infinities are kept."""
+    if not isinstance(value, (bool, str, bytes, complex)) and (
+        isinstance(value, numbers.Real) or hasattr(type(value), "__float__")
+    ):
+        try:
+            return float(value)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    raise InvalidInput(
+        f"a metric value is a real number, not {type(value).__name__} {value!r:.60}",
+        field="value",
+    )
+
+
+def _step(step: Any) -> int:
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
+        raise InvalidInput(
+            f"a step is an integer, not {type(step).__name__} {step!r:.60}", field="step"
+        )
+    step = int(step)
+    if not _STEP_MIN <= step <= _STEP_MAX:
+        raise InvalidInput(f"a step fits in 64 bits; {step} does not", field="step")
+    return step
+
+
+class Trial:
+    """One run of an experiment by a worker; made by ``Experiment.trial()``.
+
+    ``report_metric`` validates and enqueues, nothing more: the worker's background thread
+    delivers. Use a trial from one thread (the training loop); ``with experiment.trial() as
+    trial:`` ends it as complete, or as failed when the block raises.
+    """
+
+    def __init__(self, experiment: Experiment, key: int | str, data: dict | None = None) -> None:
+        sender = experiment.worker._sender
+        self.experiment = experiment
+        self.hyper_parameters: dict[str, Any] = dict(experiment.hyper_parameters)
+        self.number: int | None = data["number"] if data else None
+        self.status = "running"
+        self._key = key
+        self._sender = sender
+        self._queue = sender.queue
+        self._max_pending = experiment.worker.max_pending
+        # A resumed trial continues each metric after the last step the server holds.
+        summaries = (data or {}).get("summaries") or {}
+        self._steps: dict[str, int] = {n: s["last_step"] + 1 for n, s in summaries.items()}
+        sender.running.add(key)
+
+    @property
+    def id(self) -> int | None:
+        """The server's id of the trial; None while it was made offline and not yet synced."""
+        key = self._key
+        return self._sender.spool.refs.get(key) if isinstance(key, str) else key
+
+    @property
+    def url(self) -> str | None:
+        """Where the server shows this trial (None until it has an id)."""
+        ident = self.id
+        return None if ident is None else f"{self.experiment.worker.server}/api/v1/trials/{ident}"
+
+    @property
+    def ended(self) -> bool:
+        return self.status != "running"
+
+    def report_metric(
+        self, name: str, value: float, step: int | None = None, mode: str | None = None
+    ) -> None:
+        """Record ``value`` of metric ``name`` at ``step`` (default: the metric's next step).
+
+        ``mode`` ('max' or 'min') is needed only for a new metric whose name does not imply
+        one (``acc``: max, ``loss``: min). Raises ``kuro.InvalidInput`` for a value that is
+        not a real number or a bad step, ``kuro.ModeRequired`` and ``kuro.ModeConflict`` for
+        modes, ``kuro.Conflict`` once the trial has ended. Never waits on the network.
+        """
+        if type(value) is not float:
+            value = _real(value)
+        steps = self._steps
+        if mode is not None or name not in steps:
+            self._first_use(name, mode)
+        if step is None:
+            step = steps[name]
+        elif type(step) is not int or not _STEP_MIN <= step <= _STEP_MAX:
+            step = _step(step)
+        steps[name] = step + 1
+        queue = self._queue
+        queue.append((self._key, name, step, value, time.time()))
+        if len(queue) > self._max_pending:
+            self._sender.pack()  # spill to the spool rather than grow without bound
+
+    def _first_use(self, name: str, mode: str | None) -> None:
+        if self.ended:
+            raise Conflict(
+                f"trial {self.id or self._key} has ended ({self.status}); it takes no more points",
+                detail={"field": "trial", "status": self.status},
+            )
+        self.experiment._check_metric(name, mode)
+        self._steps.setdefault(name, 0)
+
+    def report_metrics(self, values: Mapping[str, float], step: int | None = None) -> None:
+        """``report_metric`` for each name and value, at the same ``step`` when given."""
+        for name, value in values.items():
+            self.report_metric(name, value, step)
+
+    def end(self, status: str = "complete", error: str = "") -> None:
+        """End the trial as 'complete' or 'failed' (with ``error`` text); delivered in order
+        after every point reported before it. Ending again the same way does nothing."""
+        if status not in _STATUSES:
+            raise InvalidInput(
+                f"a trial ends as 'complete' or 'failed', not {status!r}", field="status"
+            )
+        if self.ended:
+            if status == self.status:
+                return
+            raise Conflict(f"trial already ended as {self.status!r}", detail={"field": "status"})
+        self.status = status
+        key = self._key
+        path = path_to("/trials/{}/end", key)
+        body = dumps({"status": status, "error": error[-65536:]})
+        self._sender.put(Op("end", "POST", path, body, refs=isinstance(key, str)))
+        self._sender.running.discard(key)
+        self.experiment._ended(self)
+
+    def __enter__(self) -> Trial:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self.ended:
+            return
+        if exc is None:
+            self.end("complete")
+        else:
+            self.end("failed", "".join(traceback.format_exception(exc_type, exc, tb)))
+
+    def __repr__(self) -> str:
+        return f"<Trial {self.id or self._key} of {self.experiment.identifier!r} ({self.status})>"

@@ -1,0 +1,59 @@
+"""The quick start example runs against a live server; the data is checked through the API."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from tests.client.helpers import REPO, all_points, run_python
+
+pytestmark = pytest.mark.live
+
+EXAMPLE = REPO / "examples" / "quickstart.py"
+
+
+def _example():
+    spec = importlib.util.spec_from_file_location("quickstart", EXAMPLE)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_quickstart_example_records_every_point(live_kuro, api, spool_dir):
+    """Two experiments of three complete trials each, every point as the program made it;
+    a second run finds no trial left."""
+    quickstart = _example()
+    group = quickstart.GROUP
+    before = (
+        {t["id"] for t in api.trials(group)}
+        if group in {g["name"] for g in api.groups()}
+        else set()
+    )
+    assert not before, "the quick start's group must be new on this server"
+    result = run_python(EXAMPLE, {"KURO_SERVER": live_kuro.url})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("done") == 6 and result.stdout.count("no trial left") == 2
+    experiments = api.experiments(group)
+    assert sorted(e["hyper_parameters"]["lr"] for e in experiments) == [0.001, 0.01]
+    points = all_points(api, group)
+    for e in experiments:
+        assert e["identifier"] == quickstart.IDENTIFIER
+        assert e["status_counts"] == {"complete": 3}
+        assert [t["number"] for t in e["trials"]] == [0, 1, 2]
+        for t in e["trials"]:
+            expected = quickstart.curves(e["hyper_parameters"]["lr"], t["number"])
+            for metric, values in expected.items():
+                assert points[(t["id"], metric)] == (list(range(quickstart.EPOCHS)), values)
+            assert points[(t["id"], "optimality")] == ([0], [0.0])
+            assert points[(t["id"], "final_metric")] == ([0], [98.0])
+    assert api.metrics(group) == {
+        "final_metric": "max",
+        "optimality": "min",
+        "test_acc": "max",
+        "test_loss": "min",
+    }
+    again = run_python(EXAMPLE, {"KURO_SERVER": live_kuro.url})
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count("no trial left") == 2 and "done" not in again.stdout
+    assert len(api.trials(group)) == 6
