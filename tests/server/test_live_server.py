@@ -37,7 +37,7 @@ def test_readme_curl_flow(live_kuro):
                 ]
             },
         )
-        assert r.json() == {"n_points": 2, "duplicate": False}
+        assert r.json() == {"n_points": 2, "duplicate": False, "prune": []}
         assert (
             http.post(f"/trials/{trial['id']}/end", json={"status": "complete"}).status_code == 200
         )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["database_settings", "limits", "secret_key"]
+__all__ = ["database_settings", "limits", "queue_defaults", "secret_key"]
 
 
 def database_settings(data_dir: Path) -> dict[str, Any]:
@@ -93,4 +93,13 @@ def limits() -> dict[str, int]:
         "max_batch_points": int(os.environ.get("KURO_MAX_BATCH_POINTS", "50000")),
         "max_body_bytes": int(os.environ.get("KURO_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
         "max_history_trials": int(os.environ.get("KURO_MAX_HISTORY_TRIALS", "5000")),
+    }
+
+
+def queue_defaults() -> dict[str, int]:
+    """How long a claimed trial's lease lasts without a heartbeat, and how many times lost
+    work goes back to the queue before it fails."""
+    return {
+        "lease_seconds": int(os.environ.get("KURO_LEASE_SECONDS", "120")),
+        "max_retries": int(os.environ.get("KURO_MAX_RETRIES", "2")),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from kuro.server.config import database_settings, limits, secret_key
+from kuro.server.config import database_settings, limits, queue_defaults, secret_key
 
 DATA_DIR = Path(os.environ.get("KURO_DATA_DIR", "kuro-data")).resolve()
 SECRET_KEY = secret_key(DATA_DIR)
@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs page from local assets, no CDN
     "kuro.server.tracking",
+    "kuro.server.queue",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +75,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
 KURO_LIMITS = limits()
+KURO_QUEUE = queue_defaults()
 # A batch of KURO_MAX_BATCH_POINTS points must fit; anything larger gets a 413 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = KURO_LIMITS["max_body_bytes"]
 

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.urls import path
 
 from kuro._errors import NotFound, ServerError
-from kuro.server.tracking.api import api
+from kuro.server.api import api
 from kuro.server.tracking.errors import json_error_view
 
 

@@ -105,7 +105,7 @@ def test_points_history_summaries_and_end(api, trial):
             ],
         },
     )
-    assert (status, answer) == (200, {"n_points": 5, "duplicate": False})
+    assert (status, answer) == (200, {"n_points": 5, "duplicate": False, "prune": []})
     assert api.post("/points", {"batch_id": "b1", "points": []})[1]["duplicate"] is True
     status, history = api.get("/history", trial_ids=str(trial["id"]))
     assert history[0]["metrics"]["loss"]["values"] == [1.0, "NaN", "Infinity"]

@@ -3,20 +3,16 @@ serializes. Errors are raised as ``kuro._errors`` classes and answered by ``erro
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
-import orjson
 from django.http import HttpRequest
-from ninja import NinjaAPI, Query
-from ninja.parser import Parser
-from ninja.renderers import JSONRenderer
+from ninja import Query, Router
 
 from kuro import __version__
 from kuro._errors import InvalidInput
+from kuro.server.queue.selectors import prune_flags
 from kuro.server.tracking import selectors, services
-from kuro.server.tracking.errors import install_error_handlers
 from kuro.server.tracking.schemas import (
     AcquireIn,
     AcquireOut,
@@ -41,48 +37,12 @@ from kuro.server.tracking.selectors.wire import iso
 
 _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
-
-class _Renderer(JSONRenderer):
-    """Strict JSON out (the selectors already write non-finite values as strings), with
-    orjson: a 100-trial history is 100,000 floats, and the standard encoder spends most of
-    the request's time on them."""
-
-    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
-        try:
-            return orjson.dumps(data)
-        except TypeError:  # a type orjson does not know: the Django-aware encoder knows more
-            return json.dumps(data, cls=self.encoder_class, allow_nan=False)
-
-
-class _Parser(Parser):
-    """JSON in, with orjson; Python's bare ``NaN``/``Infinity`` tokens (which orjson
-    refuses) are accepted through the standard parser, which also words the errors."""
-
-    def parse_body(self, request: HttpRequest) -> Any:
-        try:
-            return orjson.loads(request.body)
-        except orjson.JSONDecodeError:
-            return json.loads(request.body)
-
-
-api = NinjaAPI(
-    title="Kuro tracking API",
-    version="1",
-    description=(
-        "Workers, experiments, trials and metric points. Metric values are JSON numbers or "
-        'the strings "NaN", "Infinity", "-Infinity". Errors are '
-        '`{"error": code, "message": ..., "detail": {"field": ...}}`.'
-    ),
-    renderer=_Renderer(),
-    parser=_Parser(),
-    urls_namespace="api-v1",
-)
-install_error_handlers(api)
+router = Router()
 
 ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
-@api.get("/health", tags=["server"])
+@router.get("/health", tags=["server"])
 def health(request: HttpRequest) -> dict[str, str]:
     """Liveness check and server version."""
     return {"status": "ok", "version": __version__}
@@ -91,19 +51,19 @@ def health(request: HttpRequest) -> dict[str, str]:
 # Workers ---------------------------------------------------------------------------------
 
 
-@api.post("/workers", response={200: WorkerOut, **ERRORS}, tags=["workers"])
+@router.post("/workers", response={200: WorkerOut, **ERRORS}, tags=["workers"])
 def worker_register(request: HttpRequest, body: WorkerIn):
     """Register a worker, or refresh what it says of itself."""
     services.worker_register(**body.model_dump(exclude_none=False))
     return selectors.worker_detail(name=body.name)
 
 
-@api.get("/workers", response=list[WorkerOut], tags=["workers"])
+@router.get("/workers", response=list[WorkerOut], tags=["workers"])
 def worker_list(request: HttpRequest):
     return selectors.worker_list()
 
 
-@api.get("/workers/{name}", response={200: WorkerOut, **ERRORS}, tags=["workers"])
+@router.get("/workers/{name}", response={200: WorkerOut, **ERRORS}, tags=["workers"])
 def worker_detail(request: HttpRequest, name: str):
     return selectors.worker_detail(name=name)
 
@@ -111,13 +71,13 @@ def worker_detail(request: HttpRequest, name: str):
 # Groups, metrics, experiments -----------------------------------------------------------
 
 
-@api.get("/groups", response=list[GroupOut], tags=["groups"])
+@router.get("/groups", response=list[GroupOut], tags=["groups"])
 def group_list(request: HttpRequest):
     """Every group with its counts of experiments and trials."""
     return selectors.group_list()
 
 
-@api.post("/metrics", response={200: MetricOut, **ERRORS}, tags=["groups"])
+@router.post("/metrics", response={200: MetricOut, **ERRORS}, tags=["groups"])
 def metric_get_or_create(request: HttpRequest, body: MetricIn):
     """Get or create a metric of a group; its mode is given or inferred (acc: max, loss: min)."""
     group = services.group_get_or_create(name=body.group)
@@ -125,7 +85,7 @@ def metric_get_or_create(request: HttpRequest, body: MetricIn):
     return {"group": group.name, "name": metric.name, "mode": metric.mode}
 
 
-@api.post("/experiments", response={200: ExperimentDetailOut, **ERRORS}, tags=["experiments"])
+@router.post("/experiments", response={200: ExperimentDetailOut, **ERRORS}, tags=["experiments"])
 def experiment_get_or_create(request: HttpRequest, body: ExperimentIn):
     """Get or create the experiment of a setting; answers its metrics and n_trials."""
     experiment = services.experiment_get_or_create(
@@ -138,13 +98,13 @@ def experiment_get_or_create(request: HttpRequest, body: ExperimentIn):
     return selectors.experiment_detail(experiment_id=experiment.pk)
 
 
-@api.get("/experiments", response={200: GroupExperimentsOut, **ERRORS}, tags=["experiments"])
+@router.get("/experiments", response={200: GroupExperimentsOut, **ERRORS}, tags=["experiments"])
 def group_experiments(request: HttpRequest, group: str):
     """A group's experiments with their trials and per-trial summaries (best, last, count)."""
     return selectors.group_experiments(group=group)
 
 
-@api.get(
+@router.get(
     "/experiments/{experiment_id}",
     response={200: ExperimentDetailOut, **ERRORS},
     tags=["experiments"],
@@ -153,7 +113,7 @@ def experiment_detail(request: HttpRequest, experiment_id: int):
     return selectors.experiment_detail(experiment_id=experiment_id)
 
 
-@api.get("/export", response={200: dict[str, Any], **ERRORS}, tags=["experiments"])
+@router.get("/export", response={200: dict[str, Any], **ERRORS}, tags=["experiments"])
 def group_export(request: HttpRequest, group: str):
     """Every experiment, trial and full metric series of a group (schema ``kuro.export/1``)."""
     return selectors.group_export(group=group)
@@ -162,7 +122,7 @@ def group_export(request: HttpRequest, group: str):
 # Trials ----------------------------------------------------------------------------------
 
 
-@api.post(
+@router.post(
     "/experiments/{experiment_id}/trials",
     response={200: AcquireOut, **ERRORS},
     tags=["trials"],
@@ -175,19 +135,27 @@ def trial_acquire(request: HttpRequest, experiment_id: int, body: AcquireIn):
     return {"trial": selectors.trial_detail(trial_id=trial.pk), "reason": None}
 
 
-@api.get("/trials/{trial_id}", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
+@router.get("/trials/{trial_id}", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
 def trial_detail(request: HttpRequest, trial_id: int):
     return selectors.trial_detail(trial_id=trial_id)
 
 
-@api.post("/trials/{trial_id}/heartbeat", response={200: HeartbeatOut, **ERRORS}, tags=["trials"])
+@router.post(
+    "/trials/{trial_id}/heartbeat", response={200: HeartbeatOut, **ERRORS}, tags=["trials"]
+)
 def trial_heartbeat(request: HttpRequest, trial_id: int):
     """The trial's worker is alive."""
     trial = services.trial_heartbeat(trial_id=trial_id)
-    return {"id": trial.pk, "status": trial.status, "heartbeat_at": iso(trial.heartbeat_at)}
+    return {
+        "id": trial.pk,
+        "status": trial.status,
+        "heartbeat_at": iso(trial.heartbeat_at),
+        "lease_expires_at": iso(trial.lease_expires_at),
+        "should_prune": bool(prune_flags(trial_ids=[trial.pk])),
+    }
 
 
-@api.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
+@router.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
 def trial_end(request: HttpRequest, trial_id: int, body: EndIn):
     """End a trial as complete or failed (with the error text)."""
     services.trial_end(trial_id=trial_id, status=body.status, error=body.error)
@@ -201,11 +169,12 @@ def _floats(values: list[Any]) -> list[float]:
     return [_NON_FINITE[v] if isinstance(v, str) else v for v in values]
 
 
-@api.post("/points", response={200: BatchOut, **ERRORS}, tags=["points"])
+@router.post("/points", response={200: BatchOut, **ERRORS}, tags=["points"])
 def points_ingest(request: HttpRequest, body: BatchIn):
     """Upsert a batch of points, as series and/or single points, for one or many trials.
 
     A batch with a ``batch_id`` already applied is not applied again (``duplicate: true``).
+    ``prune`` lists the trials of sweeps that the sweep's pruner says to stop now.
     """
     series = [
         services.PointSeries(
@@ -230,7 +199,8 @@ def points_ingest(request: HttpRequest, body: BatchIn):
         for p in body.points
     ]
     result = services.points_ingest(series=series, batch_id=body.batch_id)
-    return {"n_points": result.n_points, "duplicate": result.duplicate}
+    prune = [] if result.duplicate else prune_flags(trial_ids=sorted({s.trial_id for s in series}))
+    return {"n_points": result.n_points, "duplicate": result.duplicate, "prune": prune}
 
 
 def _trial_ids(text: str) -> list[int]:
@@ -245,7 +215,7 @@ def _trial_ids(text: str) -> list[int]:
     return ids
 
 
-@api.get("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
+@router.get("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
 def metric_history(
     request: HttpRequest,
     trial_ids: str,
@@ -260,7 +230,7 @@ def metric_history(
     )
 
 
-@api.post("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
+@router.post("/history", response={200: list[TrialHistoryOut], **ERRORS}, tags=["points"])
 def metric_history_post(request: HttpRequest, body: HistoryIn):
     """The same as ``GET /history``, for lists of trials too long for a URL."""
     return selectors.metric_history(

@@ -134,6 +134,8 @@ class HeartbeatOut(Schema):
     id: int
     status: str
     heartbeat_at: str | None
+    lease_expires_at: str | None
+    should_prune: bool
 
 
 class SeriesIn(Schema):
@@ -163,6 +165,7 @@ class BatchIn(Schema):
 class BatchOut(Schema):
     n_points: int
     duplicate: bool
+    prune: list[int] = []
 
 
 class HistoryIn(Schema):

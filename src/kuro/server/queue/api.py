@@ -1,0 +1,87 @@
+"""Queue and sweeps endpoints: each validates, calls one service or selector, serializes."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja import Router
+
+from kuro.server.queue import selectors, services
+from kuro.server.queue.models import Sweep
+from kuro.server.queue.schemas import (
+    EnqueueIn,
+    EnqueueOut,
+    QueueStatusOut,
+    SweepDetailOut,
+    SweepIn,
+    SweepOut,
+    WorkIn,
+    WorkOut,
+)
+from kuro.server.tracking.schemas import ErrorOut
+from kuro.server.tracking.selectors import trial_detail
+
+router = Router(tags=["queue"])
+
+ERRORS = {404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+
+
+@router.post("/queue", response={200: EnqueueOut, **ERRORS})
+def work_enqueue(request: HttpRequest, body: EnqueueIn):
+    """Queue n_trials trials of a setting, or of every combination of ``grid``'s values."""
+    experiments = services.work_enqueue(
+        group=body.group,
+        identifier=body.identifier,
+        hyper_parameters=body.hyper_parameters,
+        grid=body.grid,
+        n_trials=body.n_trials,
+        metrics=[(m.name, m.mode) for m in body.metrics],
+        lease_seconds=body.lease_seconds,
+        max_retries=body.max_retries,
+    )
+    queued = sum(e.trials.filter(status="queued").count() for e in experiments)
+    return {"experiments": [e.pk for e in experiments], "queued": queued}
+
+
+@router.get("/queue", response={200: QueueStatusOut, **ERRORS})
+def queue_status(request: HttpRequest, group: str | None = None, sweep: int | None = None):
+    """Counts of queued work by status, for a group, a sweep, or everything."""
+    return selectors.queue_status(group=group, sweep_id=sweep)
+
+
+@router.post("/work", response={200: WorkOut, **ERRORS})
+def work_claim(request: HttpRequest, body: WorkIn):
+    """Claim the next queued trial (of a group or a sweep): ``trial: null`` when none."""
+    trial = services.work_claim(worker=body.worker, group=body.group, sweep_id=body.sweep)
+    if trial is not None:
+        return {"trial": trial_detail(trial_id=trial.pk), "reason": None}
+    finished = (
+        body.sweep is not None
+        and Sweep.objects.filter(pk=body.sweep, status=Sweep.Status.FINISHED).exists()
+    )
+    return {"trial": None, "reason": "sweep_finished" if finished else "queue_empty"}
+
+
+@router.post("/sweeps", response={200: SweepOut, **ERRORS}, tags=["sweeps"])
+def sweep_create(request: HttpRequest, body: SweepIn):
+    """Create a sweep: a search space, an objective metric, an Optuna sampler and pruner."""
+    sweep = services.sweep_create(**body.model_dump())
+    return selectors.sweep_detail(sweep_id=sweep.pk)
+
+
+@router.get("/sweeps", response=list[SweepOut], tags=["sweeps"])
+def sweep_list(request: HttpRequest):
+    return selectors.sweep_list()
+
+
+@router.get("/sweeps/{sweep_id}", response={200: SweepDetailOut, **ERRORS}, tags=["sweeps"])
+def sweep_detail(request: HttpRequest, sweep_id: int):
+    """Progress by status, every configuration with mean ± std over its trials, the best."""
+    return selectors.sweep_detail(sweep_id=sweep_id)
+
+
+@router.get(
+    "/sweeps/{sweep_id}/importance", response={200: dict[str, float], **ERRORS}, tags=["sweeps"]
+)
+def sweep_importance(request: HttpRequest, sweep_id: int):
+    """Optuna's parameter importances over the scored configurations."""
+    return selectors.sweep_importance(sweep_id=sweep_id)

@@ -1,0 +1,214 @@
+"""Sweeps: create one, ask its sampler for configurations, score what has finished."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kuro._errors import InvalidInput
+from kuro.server.queue import optuna_glue
+from kuro.server.queue.models import Sweep, SweepConfig
+from kuro.server.queue.services.enqueue import queue_trials
+from kuro.server.tracking.canonical import hyper_parameters_key, normalize
+from kuro.server.tracking.models import Experiment, Trial
+from kuro.server.tracking.selectors import trial_summaries
+from kuro.server.tracking.services import (
+    experiment_get_or_create,
+    group_get_or_create,
+    metric_get_or_create,
+)
+
+__all__ = ["config_score", "config_trials_done", "sweep_ask", "sweep_create", "sweep_reconcile"]
+
+
+def sweep_create(
+    *,
+    group: str,
+    identifier: str,
+    space: dict[str, dict[str, Any]],
+    objective: str,
+    mode: str | None = None,
+    sampler: str = "tpe",
+    seed: int | None = None,
+    max_configs: int | None = None,
+    n_trials: int = 1,
+    pruner: str = "none",
+    pruner_options: dict[str, Any] | None = None,
+    fixed: dict[str, Any] | None = None,
+    name: str = "",
+    lease_seconds: int | None = None,
+    max_retries: int | None = None,
+) -> Sweep:
+    """A new sweep; its objective metric is got or created in the group (its mode is the
+    direction). ``max_configs`` defaults to the grid's size for the grid sampler."""
+    optuna_glue.validate_space(space)
+    if sampler not in Sweep.Sampler.values:
+        raise InvalidInput(
+            f"sampler is one of {', '.join(Sweep.Sampler.values)}, not {sampler!r}",
+            field="sampler",
+        )
+    if pruner not in Sweep.Pruner.values:
+        raise InvalidInput(
+            f"pruner is one of {', '.join(Sweep.Pruner.values)}, not {pruner!r}", field="pruner"
+        )
+    optuna_glue.check_sampler(sampler, space)
+    optuna_glue.make_pruner(pruner, pruner_options or {})
+    if max_configs is None:
+        if sampler != "grid":
+            raise InvalidInput("max_configs is needed for this sampler", field="max_configs")
+        max_configs = optuna_glue.grid_size(space)
+    if max_configs < 1 or n_trials < 1:
+        field = "max_configs" if max_configs < 1 else "n_trials"
+        raise InvalidInput(f"{field} must be at least 1", field=field)
+    fixed = fixed or {}
+    normalize(fixed, field="fixed")
+    overlap = set(fixed) & set(space)
+    if overlap:
+        raise InvalidInput(f"fixed and space both name {sorted(overlap)}", field="fixed")
+    defaults = settings.KURO_QUEUE
+    with transaction.atomic():
+        group_obj = group_get_or_create(name=group)
+        metric = metric_get_or_create(group=group_obj, name=objective, mode=mode, field="objective")
+        return Sweep.objects.create(
+            name=name,
+            group=group_obj,
+            identifier=identifier,
+            space=space,
+            fixed=fixed,
+            objective=metric,
+            sampler=sampler,
+            seed=seed,
+            max_configs=max_configs,
+            n_trials=n_trials,
+            pruner=pruner,
+            pruner_options=pruner_options or {},
+            lease_seconds=lease_seconds or defaults["lease_seconds"],
+            max_retries=defaults["max_retries"] if max_retries is None else max_retries,
+        )
+
+
+def config_trials_done(trials: list[Trial]) -> bool:
+    """A configuration is done when each of its trial numbers has ended for good."""
+    final = {
+        t.number
+        for t in trials
+        if t.status in (Trial.Status.COMPLETE, Trial.Status.FAILED, Trial.Status.PRUNED)
+    }
+    numbers = {t.number for t in trials}
+    return bool(numbers) and numbers == final
+
+
+def config_score(sweep: Sweep, trials: list[Trial], summaries: dict) -> tuple[str, float | None]:
+    """A finished configuration's state and value: the mean over its complete trials of
+    each trial's best objective value (NaN bests are left out)."""
+    name = sweep.objective.name
+    bests = []
+    for t in trials:
+        if t.status != Trial.Status.COMPLETE:
+            continue
+        best = summaries.get(t.pk, {}).get(name, {}).get("best")
+        if isinstance(best, (int, float)):
+            bests.append(float(best))
+    if bests:
+        return SweepConfig.State.COMPLETE, statistics.fmean(bests)
+    if any(t.status == Trial.Status.PRUNED for t in trials):
+        return SweepConfig.State.PRUNED, None
+    return SweepConfig.State.FAILED, None
+
+
+def sweep_reconcile(*, sweep: Sweep) -> int:
+    """Score every running configuration whose trials are all done (tell the sampler).
+    Answers how many were scored; finishes the sweep when nothing is left to run."""
+    running = list(sweep.configs.filter(state=SweepConfig.State.RUNNING))
+    scored = 0
+    if running:
+        experiment_ids = [c.experiment_id for c in running]
+        trials_of: dict[int, list[Trial]] = {}
+        for t in Trial.objects.filter(experiment_id__in=experiment_ids).exclude(
+            status=Trial.Status.LOST
+        ):
+            trials_of.setdefault(t.experiment_id, []).append(t)
+        done = [c for c in running if config_trials_done(trials_of.get(c.experiment_id, []))]
+        if done:
+            summaries = trial_summaries(
+                trial_ids=[t.pk for c in done for t in trials_of[c.experiment_id]]
+            )
+            now = timezone.now()
+            for config in done:
+                config.state, config.value = config_score(
+                    sweep, trials_of[config.experiment_id], summaries
+                )
+                config.finished_at = now
+                config.save(update_fields=["state", "value", "finished_at"])
+            scored = len(done)
+    if (
+        sweep.status == Sweep.Status.RUNNING
+        and sweep.configs.count() >= sweep.max_configs
+        and not sweep.configs.filter(state=SweepConfig.State.RUNNING).exists()
+    ):
+        sweep.status = Sweep.Status.FINISHED
+        sweep.save(update_fields=["status"])
+    return scored
+
+
+def sweep_ask(*, sweep: Sweep) -> SweepConfig | None:
+    """Ask the sampler for the next configuration and queue its ``n_trials`` trials; None
+    when the sweep has proposed ``max_configs`` configurations already."""
+    with transaction.atomic():
+        sweep = Sweep.objects.select_for_update().get(pk=sweep.pk)
+        sweep_reconcile(sweep=sweep)
+        configs = list(sweep.configs.order_by("number"))
+        if len(configs) >= sweep.max_configs:
+            return None
+        distributions = optuna_glue.distributions_of(sweep.space)
+        # A seed per configuration number: a rebuilt sampler never repeats an earlier draw.
+        seed = None if sweep.seed is None else sweep.seed * 1_000_003 + len(configs)
+        study = optuna_glue.build_study(
+            direction=sweep.objective.mode,
+            sampler=optuna_glue.make_sampler(sweep.sampler, sweep.space, seed),
+            distributions=distributions,
+            configs=[
+                {
+                    "params": c.params,
+                    "state": c.state,
+                    "value": c.value,
+                    "system_attrs": c.system_attrs,
+                }
+                for c in configs
+            ],
+        )
+        params, system_attrs = optuna_glue.ask(study, distributions)
+        number = len(configs)
+        hyper_parameters = {**sweep.fixed, **params}
+        if Experiment.objects.filter(
+            group=sweep.group,
+            identifier=sweep.identifier,
+            hyper_parameters_key=hyper_parameters_key(hyper_parameters),
+        ).exists():
+            # The same setting again (a sampler may repeat one, or it ran outside the
+            # sweep): a configuration of its own, told apart by one reserved key.
+            hyper_parameters["kuro_sweep_config"] = f"{sweep.pk}.{number}"
+        experiment = experiment_get_or_create(
+            group=sweep.group.name,
+            identifier=sweep.identifier,
+            hyper_parameters=hyper_parameters,
+            n_trials=sweep.n_trials,
+            metrics=[(sweep.objective.name, sweep.objective.mode)],
+        )
+        config = SweepConfig.objects.create(
+            sweep=sweep,
+            number=number,
+            experiment=experiment,
+            params=params,
+            system_attrs=system_attrs,
+        )
+        queue_trials(
+            experiment=experiment,
+            lease_seconds=sweep.lease_seconds,
+            max_retries=sweep.max_retries,
+        )
+    return config
