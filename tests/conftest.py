@@ -23,6 +23,13 @@ settings.register_profile(
 settings.load_profile("kuro")
 
 
+@pytest.fixture(autouse=True)
+def _open_server(settings):
+    """Most tests exercise behaviour with auth off, as on a workstation; the auth tests
+    turn it on themselves."""
+    settings.KURO_AUTH = False
+
+
 class JsonClient:
     """Django's test client speaking JSON: answers ``(status, decoded body)``."""
 

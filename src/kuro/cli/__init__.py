@@ -13,7 +13,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kuro.cli import export, server, sync
+    from kuro.cli import accounts, export, server, sync
 
     parser = argparse.ArgumentParser(prog="kuro", description="Kuro experiment management.")
     parser.add_argument("--version", action="version", version=f"kuro {__version__}")
@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     server.register(commands)
     sync.register(commands)
     export.register(commands)
+    accounts.register(commands)
     return parser
 
 

@@ -22,12 +22,45 @@ def register(commands: Any) -> None:
     )
     serve.add_argument("--threads", type=int, default=4, help="threads per process (default 4)")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+    serve.add_argument(
+        "--insecure",
+        action="store_true",
+        help="serve without auth on a non-loopback address (anyone who reaches it can write)",
+    )
     serve.set_defaults(run=_serve)
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(run=_migrate)
 
 
-def _setup_django() -> None:
+_LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    return host.startswith(_LOOPBACK)
+
+
+def auth_mode(host: str, *, insecure: bool, configured: str | None) -> tuple[bool, str | None]:
+    """Whether auth is on for ``kuro server`` on ``host``, and a warning to print, if any.
+
+    Open by default on a loopback address (one person's workstation); on any other address
+    auth is on, and running open takes ``--insecure``."""
+    if insecure:
+        return False, (
+            f"WARNING: auth is off on {host} (--insecure): anyone who can reach this port "
+            "can read and write every experiment"
+        )
+    if configured is not None:
+        on = configured.lower() not in ("off", "0", "false", "no")
+        if not on and not is_loopback(host):
+            raise SystemExit(
+                f"kuro: refusing to serve {host} with KURO_AUTH={configured}: "
+                "auth stays on beyond this machine unless you pass --insecure"
+            )
+        return on, None
+    return not is_loopback(host), None
+
+
+def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuro.server.settings")
     try:
         import django
@@ -37,7 +70,7 @@ def _setup_django() -> None:
 
 
 def _migrate(args: argparse.Namespace) -> int:
-    _setup_django()
+    setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=1)
@@ -45,7 +78,12 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    _setup_django()
+    auth, warning = auth_mode(
+        args.host, insecure=args.insecure, configured=os.environ.get("KURO_AUTH")
+    )
+    os.environ["KURO_AUTH"] = "on" if auth else "off"
+    os.environ.pop("KURO_DEBUG", None)  # never debug pages on a served instance
+    setup_django()
     from django.conf import settings
     from django.core.management import call_command
     from gunicorn.app.base import BaseApplication
@@ -77,6 +115,13 @@ def _serve(args: argparse.Namespace) -> int:
     where = database["NAME"] if "sqlite" in database["ENGINE"] else f"PostgreSQL {database['NAME']}"
     host = f"[{args.host}]" if ":" in args.host else args.host
     print(f"Kuro server on http://{host}:{args.port}/  (API /api/v1/docs, admin /admin/)")
-    print(f"Database: {where}", flush=True)
+    print(f"Database: {where}")
+    if auth:
+        print("Auth: on (API tokens: kuro token create NAME; logins: kuro user create NAME)")
+    else:
+        print("Auth: off (open to whoever reaches this address)")
+    if warning:
+        print(warning, file=sys.stderr)
+    sys.stdout.flush()
     _Server().run()
     return 0

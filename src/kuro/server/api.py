@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from kuro.server.accounts.auth import api_auth
 from kuro.server.queue.api import router as queue_router
 from kuro.server.tracking.api import router as tracking_router
 from kuro.server.tracking.errors import install_error_handlers
@@ -53,6 +54,7 @@ api = NinjaAPI(
     renderer=_Renderer(),
     parser=_Parser(),
     urls_namespace="api-v1",
+    auth=api_auth,
 )
 install_error_handlers(api)
 api.add_router("", tracking_router)

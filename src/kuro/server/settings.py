@@ -16,6 +16,9 @@ from kuro.server.config import database_settings, limits, queue_defaults, secret
 DATA_DIR = Path(os.environ.get("KURO_DATA_DIR", "kuro-data")).resolve()
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = os.environ.get("KURO_DEBUG", "") == "1"
+# Auth is on unless turned off: `kuro server` turns it off only on a loopback address
+# (a workstation) or with --insecure.
+KURO_AUTH = os.environ.get("KURO_AUTH", "on").lower() not in ("off", "0", "false", "no")
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
@@ -28,6 +31,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs page from local assets, no CDN
     "kuro.server.tracking",
     "kuro.server.queue",
+    "kuro.server.accounts",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +82,10 @@ KURO_LIMITS = limits()
 KURO_QUEUE = queue_defaults()
 # A batch of KURO_MAX_BATCH_POINTS points must fit; anything larger gets a 413 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = KURO_LIMITS["max_body_bytes"]
+
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/accounts/login/"
 
 LOGGING = {
     "version": 1,

@@ -54,8 +54,10 @@ class LiveServer:
         workers: int = 2,
         database_url: str | None = None,
         extra_env: dict[str, str] | None = None,
+        auth: str | None = "off",
     ):
         self.extra_env = extra_env or {}
+        self.auth = auth  # KURO_AUTH for the server; None lets `kuro server` decide by address
         self.data_dir = data_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -65,19 +67,30 @@ class LiveServer:
         self.log = data_dir / "server.log"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if k != "KURO_DATABASE_URL"}
+        env = {k: v for k, v in os.environ.items() if k not in ("KURO_DATABASE_URL", "KURO_AUTH")}
         env["KURO_DATA_DIR"] = str(self.data_dir)
+        if self.auth is not None:
+            env["KURO_AUTH"] = self.auth
         if self.database_url:
             env["KURO_DATABASE_URL"] = self.database_url
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 60) -> None:
+    def start(self, timeout: float = 60, *, host: str = "127.0.0.1") -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         kuro = Path(sys.executable).with_name("kuro")
         with self.log.open("ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [str(kuro), "server", "--port", str(self.port), "--workers", str(self.workers)],
+                [
+                    str(kuro),
+                    "server",
+                    "--host",
+                    host,
+                    "--port",
+                    str(self.port),
+                    "--workers",
+                    str(self.workers),
+                ],
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,

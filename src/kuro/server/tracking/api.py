@@ -42,7 +42,7 @@ router = Router()
 ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
-@router.get("/health", tags=["server"])
+@router.get("/health", tags=["server"], auth=None)
 def health(request: HttpRequest) -> dict[str, str]:
     """Liveness check and server version."""
     return {"status": "ok", "version": __version__}
