@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format install clean
+.PHONY: run test bench lint format install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,14 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/kuro server --host 127.0.0.1 --port 8000
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/python -m pytest
+
+# The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks

@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["server"]
+BENCHMARKS = ["server", "dashboard"]
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,5 @@
-"""URLs: the JSON API under /api/v1/, the admin under /admin/."""
+"""URLs: the JSON API under /api/v1/, the admin under /admin/. The dashboard is a Dash app
+mounted beside Django in ``kuro.server.wsgi``; its original address ``/dash-index`` redirects."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, re_path
+from django.views.generic import RedirectView
 
 from kuro._errors import NotFound, ServerError
 from kuro.server.api import api
@@ -23,6 +25,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("api/v1/", api.urls),
+    re_path(r"^dash-index/?$", RedirectView.as_view(url="/dashboard/", query_string=True)),
 ]
 
 

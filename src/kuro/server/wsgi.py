@@ -1,4 +1,5 @@
-"""WSGI entry point for gunicorn and other servers."""
+"""WSGI entry point for gunicorn and other servers: Django, with the Dash dashboard mounted
+under ``/dashboard/`` in the same process (see ``kuro.dashboard.mount``)."""
 
 from __future__ import annotations
 
@@ -8,3 +9,7 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuro.server.settings")
 application = get_wsgi_application()
+
+from kuro.dashboard.mount import mount_dashboard  # noqa: E402  (needs Django set up first)
+
+application = mount_dashboard(application)

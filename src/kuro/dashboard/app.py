@@ -1,0 +1,88 @@
+"""The Dash application: one per process, its pages imported once it exists."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import logging
+from pathlib import Path
+
+import dash
+import plotly.io
+from dash import dcc, html
+
+from kuro.dashboard.mount import PREFIX
+
+__all__ = ["PAGES", "create_app"]
+
+PAGES = ("compare", "trial", "workers")
+_ASSETS = Path(__file__).with_name("assets")
+_log = logging.getLogger("kuro.dashboard")
+
+
+def _on_error(error: Exception) -> None:
+    """A callback failed unexpectedly: log it, and say so in the page's banner."""
+    _log.error("dashboard callback failed", exc_info=error)
+    dash.set_props(
+        "kuro-error-banner",
+        {
+            "children": f"Something went wrong on the server ({type(error).__name__}); "
+            "the details are in its log. Press Update to try again.",
+            "className": "kuro-error kuro-banner",
+        },
+    )
+
+
+def _shell() -> html.Div:
+    nav = [
+        dcc.Link("Compare", href=f"{PREFIX}", className="kuro-nav-link"),
+        dcc.Link("Workers", href=f"{PREFIX}workers", className="kuro-nav-link"),
+        html.A("API", href="/api/v1/docs", className="kuro-nav-link"),
+    ]
+    header = html.Header(
+        html.Div(
+            [
+                dcc.Link(
+                    [html.Span("黒", className="kuro-logo-mark"), html.Span("Kuro")],
+                    href=PREFIX,
+                    className="kuro-logo",
+                ),
+                html.Span("experiment dashboard", className="kuro-tagline"),
+                html.Nav(nav, className="kuro-nav"),
+            ],
+            className="kuro-header-inner",
+        ),
+        className="kuro-header",
+    )
+    banner = html.Div(id="kuro-error-banner", role="alert")
+    return html.Div([header, html.Main([banner, dash.page_container], className="kuro-main")])
+
+
+@functools.cache
+def create_app() -> dash.Dash:
+    """The dashboard's Dash app (created once per process; Dash pages are process-global)."""
+    # Dash serializes figures with Plotly's encoder; with orjson installed Plotly first walks
+    # every number in Python, five times slower than the standard encoder on our figures
+    # (their NaN are already None).
+    plotly.io.json.config.default_engine = "json"
+    app = dash.Dash(
+        __name__,
+        url_base_pathname=PREFIX,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(_ASSETS),
+        title="Kuro",
+        update_title=None,
+        # Dash turns async on when asgiref is importable (Django brings it); Django's ORM
+        # refuses to run inside an event loop, and gunicorn's threads serve us well.
+        use_async=False,
+        on_error=_on_error,
+    )
+    for name in PAGES:
+        importlib.import_module(f"kuro.dashboard.pages.{name}")
+    app.layout = _shell
+    # Dash learns which component bundles it may serve while rendering its index page, per
+    # process: render it once here, so a gunicorn worker that has not served the page yet
+    # can still serve the bundles the page asks for (the layouts read no data).
+    app.server.test_client().get(PREFIX)
+    return app

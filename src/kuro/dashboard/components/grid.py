@@ -1,0 +1,92 @@
+"""``FilterGrid``: an AG Grid with a quick-filter box, sortable and filterable columns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_ag_grid as dag
+from dash import MATCH, Input, Output, Patch, callback, dcc, html
+
+from kuro.dashboard.components.ids import part_id
+
+__all__ = ["FilterGrid"]
+
+
+class FilterGrid(html.Div):
+    """All-in-One: a search box over an AG Grid. The page owns the grid's data:
+    ``FilterGrid.ids.grid(aio_id)`` is the ``dag.AgGrid`` (``rowData``, ``columnDefs``,
+    ``selectedRows``...). Rows carry a string ``key``, the grid's row id, so a refresh
+    keeps the selection."""
+
+    class ids:
+        grid = staticmethod(part_id("FilterGrid", "grid"))
+        search = staticmethod(part_id("FilterGrid", "search"))
+
+    def __init__(
+        self,
+        aio_id: str,
+        *,
+        placeholder: str = "Filter rows…",
+        height: int = 320,
+        selectable: bool = False,
+        tools: Any = None,
+        **grid_props: Any,
+    ) -> None:
+        options: dict[str, Any] = {
+            "animateRows": False,
+            "tooltipShowDelay": 300,
+            "suppressCellFocus": not selectable,
+            "enableCellTextSelection": True,
+            **grid_props.pop("dashGridOptions", {}),
+        }
+        if selectable:
+            options["rowSelection"] = {
+                "mode": "multiRow",
+                "checkboxes": True,
+                "headerCheckbox": True,
+                "selectAll": "filtered",
+                "enableClickSelection": True,
+            }
+            options["selectionColumnDef"] = {"pinned": "left", "width": 48, "maxWidth": 48}
+        grid = dag.AgGrid(
+            id=self.ids.grid(aio_id),
+            rowData=[],
+            columnDefs=[],
+            defaultColDef={
+                "sortable": True,
+                "filter": True,
+                "resizable": True,
+                "floatingFilter": False,
+                "minWidth": 80,
+            },
+            columnSize="responsiveSizeToFit",
+            getRowId="params.data.key",
+            dashGridOptions=options,
+            style={"height": f"{height}px", "width": "100%"},
+            **grid_props,
+        )
+        bar = html.Div(
+            [
+                dcc.Input(
+                    id=self.ids.search(aio_id),
+                    type="search",
+                    placeholder=placeholder,
+                    debounce=0.25,
+                    className="kuro-search",
+                ),
+                html.Div(tools, className="kuro-grid-tools"),
+            ],
+            className="kuro-grid-bar",
+        )
+        super().__init__([bar, grid], className="kuro-filter-grid")
+
+
+@callback(
+    Output(FilterGrid.ids.grid(MATCH), "dashGridOptions"),
+    Input(FilterGrid.ids.search(MATCH), "value"),
+    prevent_initial_call=True,
+)
+def _quick_filter(text: str | None) -> Patch:
+    options = Patch()
+    options["quickFilterText"] = text or ""
+    return options

@@ -1,0 +1,197 @@
+"""Curves of one metric for several experiments: every trial, the best trial, or the mean
+across trials with a band (± std or min-max), with EMA smoothing, log y, and x by step,
+wall time or time since the trial started.
+
+Input per experiment (plain data)::
+
+    {"id": 3, "label": "mlp #3 lr=0.1", "color": "#4e79a7", "best_trial": 12,
+     "trials": [{"id": 12, "number": 0,
+                 "series": {"steps", "values", "times", "count", "sampled"}}]}
+
+where ``series`` is one metric of ``selectors.metric_history`` (values in wire form).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kuro.dashboard.aggregation import align, band, ema, to_floats
+from kuro.dashboard.figures.theme import base_layout, finite_or_none, translucent
+from kuro.server.tracking.downsample import minmax_indices
+
+__all__ = ["AGGREGATIONS", "BANDS", "MAX_POINTS", "X_AXES", "curve_figure"]
+
+AGGREGATIONS = {"all": "All trials", "best": "Best trial", "mean": "Mean across trials"}
+BANDS = {"std": "± std", "minmax": "min - max"}
+X_AXES = {"step": "Step", "time": "Wall time", "relative": "Hours since start"}
+MAX_POINTS = 1000
+
+
+def _x(series: Mapping[str, Any], x_axis: str) -> list[float]:
+    if x_axis == "step":
+        return list(series["steps"])
+    times = series["times"]
+    if x_axis == "time":
+        return [t * 1000 for t in times]  # Plotly dates are milliseconds since the epoch
+    start = times[0] if times else 0.0
+    return [(t - start) / 3600 for t in times]
+
+
+def _values(series: Mapping[str, Any], smoothing: float) -> list[float]:
+    return ema(to_floats(series["values"]), smoothing)
+
+
+def _line(
+    name: str, x: Sequence[float], y: Sequence[float], color: str, **extra: Any
+) -> dict[str, Any]:
+    return {
+        "type": "scattergl" if len(x) > 2000 else "scatter",
+        "mode": "lines",
+        "name": name,
+        "x": list(x),
+        "y": finite_or_none(y),
+        "line": {"color": color, "width": 2},
+        **extra,
+    }
+
+
+def _trial_traces(
+    experiment: Mapping[str, Any],
+    trials: Sequence[Mapping[str, Any]],
+    smoothing: float,
+    x_axis: str,
+) -> list[dict[str, Any]]:
+    traces = []
+    for i, trial in enumerate(trials):
+        series = trial["series"]
+        traces.append(
+            _line(
+                f"{experiment['label']} · trial {trial['number']}",
+                _x(series, x_axis),
+                _values(series, smoothing),
+                experiment["color"],
+                legendgroup=str(experiment["id"]),
+                showlegend=i == 0 or len(trials) == 1,
+                opacity=1.0 if len(trials) == 1 else 0.75,
+                hovertemplate="%{y:.4g}<extra>%{fullData.name}</extra>",
+            )
+        )
+    if len(trials) > 1:  # one legend entry per experiment, named as the experiment
+        traces[0]["name"] = experiment["label"]
+        for trace in traces:
+            trace["line"]["width"] = 1.4
+    return traces
+
+
+def _mean_traces(
+    experiment: Mapping[str, Any],
+    trials: Sequence[Mapping[str, Any]],
+    band_kind: str,
+    smoothing: float,
+    x_axis: str,
+    max_points: int,
+) -> tuple[list[dict[str, Any]], bool]:
+    series = [t["series"] for t in trials]
+    steps, rows = align([(s["steps"], _values(s, smoothing)) for s in series])
+    stats = band(rows, band_kind)
+    if x_axis == "step":
+        x: list[float] = steps
+    else:
+        _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
+        x = band(xs, "std")["mean"]
+    keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
+    if keep is not None:
+        x = [x[i] for i in keep]
+        stats = {k: [v[i] for i in keep] for k, v in stats.items()}
+    group = str(experiment["id"])
+    color = experiment["color"]
+    edge = {"width": 0, "color": color}
+    n = len(trials)
+    traces = [
+        _line(
+            f"{experiment['label']} upper",
+            x,
+            stats["upper"],
+            color,
+            line=edge,
+            legendgroup=group,
+            showlegend=False,
+            hoverinfo="skip",
+            meta="band",
+        ),
+        _line(
+            f"{experiment['label']} {BANDS[band_kind]}",
+            x,
+            stats["lower"],
+            color,
+            line=edge,
+            fill="tonexty",
+            fillcolor=translucent(color, 0.18),
+            legendgroup=group,
+            showlegend=False,
+            hoverinfo="skip",
+            meta="band",
+        ),
+        _line(
+            f"{experiment['label']} (mean of {n})",
+            x,
+            stats["mean"],
+            color,
+            legendgroup=group,
+            customdata=stats["n"],
+            hovertemplate="%{y:.4g} (n=%{customdata})<extra>%{fullData.name}</extra>",
+        ),
+    ]
+    return traces, keep is not None
+
+
+def curve_figure(
+    *,
+    metric: str,
+    experiments: Sequence[Mapping[str, Any]],
+    aggregation: str = "mean",
+    band_kind: str = "std",
+    smoothing: float = 0.0,
+    log_y: bool = False,
+    x_axis: str = "step",
+    max_points: int = MAX_POINTS,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The figure, and ``{"sampled": bool, "count": full points, "shown": points drawn}``."""
+    if aggregation not in AGGREGATIONS:
+        raise ValueError(f"aggregation is one of {list(AGGREGATIONS)}, not {aggregation!r}")
+    if x_axis not in X_AXES:
+        raise ValueError(f"x axis is one of {list(X_AXES)}, not {x_axis!r}")
+    traces: list[dict[str, Any]] = []
+    sampled = False
+    count = 0
+    for experiment in experiments:
+        trials = [t for t in experiment["trials"] if t.get("series")]
+        if not trials:
+            continue
+        sampled |= any(t["series"]["sampled"] for t in trials)
+        count += sum(t["series"]["count"] for t in trials)
+        if aggregation == "best":
+            trials = [t for t in trials if t["id"] == experiment.get("best_trial")] or trials[:1]
+        if aggregation == "mean" and len(trials) > 1:
+            new, resampled = _mean_traces(
+                experiment, trials, band_kind, smoothing, x_axis, max_points
+            )
+            sampled |= resampled
+        else:
+            new = _trial_traces(experiment, trials, smoothing, x_axis)
+        traces += new
+    shown = sum(len(t["x"]) for t in traces if t.get("meta") != "band")
+    layout = base_layout(
+        title={"text": metric, "x": 0.01, "font": {"size": 14}},
+        xaxis={"title": {"text": X_AXES[x_axis]}, "type": "date" if x_axis == "time" else "-"},
+        yaxis={"type": "log" if log_y else "linear"},
+        hovermode="x unified" if aggregation != "all" else "closest",
+        height=360,
+        uirevision=metric,  # keep the user's zoom across refreshes
+    )
+    return {"data": traces, "layout": layout}, {
+        "sampled": sampled,
+        "count": count,
+        "shown": shown,
+    }

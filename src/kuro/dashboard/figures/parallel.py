@@ -1,0 +1,70 @@
+"""Parallel coordinates of a group: each trial a line through its hyper-parameters to its
+best value of one metric, to see which settings matter."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kuro.dashboard.aggregation import flatten, to_float
+from kuro.dashboard.figures.theme import base_layout
+
+__all__ = ["parallel_figure"]
+
+
+def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    if numeric:
+        return {"label": label, "values": values}
+    # Categories (strings, booleans, lists, missing) on evenly spaced ticks.
+    shown = [v if isinstance(v, str) else json.dumps(v) for v in values]
+    categories = sorted(set(shown))
+    index = {c: i for i, c in enumerate(categories)}
+    return {
+        "label": label,
+        "values": [index[s] for s in shown],
+        "tickvals": list(range(len(categories))),
+        "ticktext": [c if len(c) <= 18 else c[:17] + "…" for c in categories],
+        "range": [-0.25, max(len(categories) - 1, 0) + 0.25],
+    }
+
+
+def parallel_figure(
+    *,
+    experiments: Sequence[Mapping[str, Any]],
+    metric: str,
+    mode: str,
+    keys: Sequence[str],
+) -> dict[str, Any] | None:
+    """The figure, or None when no trial has a finite value of ``metric``."""
+    rows: list[tuple[dict[str, Any], float]] = []
+    for experiment in experiments:
+        params = flatten(experiment.get("hyper_parameters") or {})
+        for trial in experiment.get("trials", ()):
+            value = to_float((trial.get("summaries") or {}).get(metric, {}).get("best"))
+            if math.isfinite(value):
+                rows.append(({"identifier": experiment["identifier"], **params}, value))
+    if not rows:
+        return None
+    columns = ["identifier", *keys] if len({r["identifier"] for r, _ in rows}) > 1 else [*keys]
+    dimensions = [_dimension(k, [r.get(k) for r, _ in rows]) for k in columns]
+    scores = [v for _, v in rows]
+    dimensions.append({"label": f"{metric} (best)", "values": scores})
+    trace = {
+        "type": "parcoords",
+        "dimensions": dimensions,
+        "line": {
+            "color": scores,
+            # The better end is the bright end of the scale.
+            "colorscale": "Viridis",
+            "reversescale": mode == "min",
+            "showscale": True,
+            "colorbar": {"title": {"text": metric}, "thickness": 12},
+        },
+        "labelfont": {"size": 12},
+        "tickfont": {"size": 10},
+    }
+    layout = base_layout(height=380, margin={"l": 60, "r": 40, "t": 56, "b": 24})
+    return {"data": [trace], "layout": layout}

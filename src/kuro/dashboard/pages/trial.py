@@ -1,0 +1,175 @@
+"""The trial page (``/dashboard/trial/<id>``): status, worker, timings, hyper-parameters,
+summaries and every series metric of one trial."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from kuro._errors import KuroError
+from kuro.dashboard.aggregation import flatten
+from kuro.dashboard.components.cards import empty_state, error_state, note, section
+from kuro.dashboard.components.refresh import RefreshControls
+from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
+from kuro.dashboard.figures.theme import color
+from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.tables import duration
+from kuro.server.tracking import selectors
+
+__all__ = ["layout"]
+
+
+def layout(trial_id: str | None = None, **_: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H1(f"Trial {trial_id}" if trial_id else "Trial"),
+                    html.P(id="trial-subtitle", className="kuro-subtitle"),
+                ],
+                className="kuro-page-head",
+            ),
+            html.Div([RefreshControls("trial-refresh")], className="kuro-toolbar"),
+            dcc.Store(id="trial-id", data=trial_id),
+            dcc.Loading(html.Div(id="trial-content"), delay_show=200),
+        ],
+        className="kuro-page",
+    )
+
+
+dash.register_page(
+    __name__, path_template="/trial/<trial_id>", name="Trial", title="Kuro · trial", layout=layout
+)
+
+
+def _fact(label: str, value: Any) -> html.Div:
+    return html.Div(
+        [html.Span(label, className="kuro-fact-label"), html.Span(value)], className="kuro-fact"
+    )
+
+
+def _seconds(value: float | None) -> str:
+    if value is None:
+        return "—"
+    minutes, seconds = divmod(int(value), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
+
+
+def _value_table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> html.Table:
+    return html.Table(
+        [
+            html.Thead(html.Tr([html.Th(h) for h in head])),
+            html.Tbody([html.Tr([html.Td(c) for c in row]) for row in rows]),
+        ],
+        className="kuro-table",
+    )
+
+
+@callback(
+    Output("trial-content", "children"),
+    Output("trial-subtitle", "children"),
+    Input("trial-id", "data"),
+    Input(RefreshControls.ids.button("trial-refresh"), "n_clicks"),
+    Input(RefreshControls.ids.interval("trial-refresh"), "n_intervals"),
+    State("trial-id", "data"),
+)
+def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> tuple:
+    try:
+        trial = selectors.trial_detail(trial_id=int(trial_id or ""))
+    except (KuroError, ValueError):
+        return error_state(f"there is no trial {trial_id!r}"), ""
+    history = selectors.metric_history(trial_ids=[trial["id"]], max_points=MAX_POINTS)[0]
+    group_href = f"{PREFIX}?group={trial['group']}"
+    subtitle = [
+        html.A(trial["group"], href=group_href),
+        f" / {trial['identifier']} #{trial['experiment_id']} / trial number {trial['number']}",
+    ]
+    facts = html.Div(
+        [
+            _fact(
+                "Status",
+                html.Span(trial["status"], className=f"kuro-badge kuro-status-{trial['status']}"),
+            ),
+            _fact(
+                "Worker",
+                html.A(trial["worker"], href=f"{PREFIX}workers") if trial["worker"] else "—",
+            ),
+            _fact("Started", trial["started_at"] or "—"),
+            _fact("Ended", trial["ended_at"] or "—"),
+            _fact("Last heartbeat", trial["heartbeat_at"] or "—"),
+            _fact(
+                "Duration",
+                _seconds(duration(trial["started_at"], trial["ended_at"] or trial["heartbeat_at"])),
+            ),
+        ],
+        className="kuro-facts",
+    )
+    error = note(["Error: ", html.Code(trial["error"])]) if trial["error"] else None
+    params = flatten(trial["hyper_parameters"] or {})
+    params_table = (
+        _value_table(
+            [(k, json.dumps(v) if not isinstance(v, str) else v) for k, v in params.items()],
+            ("key", "value"),
+        )
+        if params
+        else empty_state("No hyper-parameters")
+    )
+    summaries = trial["summaries"]
+    summary_table = (
+        _value_table(
+            [
+                (name, s["best"], s["last"], s["last_step"], s["count"])
+                for name, s in sorted(summaries.items())
+            ],
+            ("metric", "best", "last", "last step", "points"),
+        )
+        if summaries
+        else empty_state("No metric values yet")
+    )
+    charts = []
+    for i, (name, series) in enumerate(sorted(history["metrics"].items())):
+        if series["count"] < 2:
+            continue
+        figure, info = curve_figure(
+            metric=name,
+            experiments=[
+                {
+                    "id": trial["id"],
+                    "label": name,
+                    "color": color(i),
+                    "best_trial": trial["id"],
+                    "trials": [{"id": trial["id"], "number": trial["number"], "series": series}],
+                }
+            ],
+            aggregation="all",
+        )
+        figure["layout"]["showlegend"] = False
+        caption = (
+            note(f"Sampled: {info['shown']:,} of {info['count']:,} points.")
+            if info["sampled"]
+            else None
+        )
+        charts.append(
+            html.Div(
+                [dcc.Graph(figure=figure, config={"displaylogo": False}), caption],
+                className="kuro-chart",
+            )
+        )
+    content = [
+        section("Status", [facts, error]),
+        html.Div(
+            [section("Hyper-parameters", params_table), section("Summaries", summary_table)],
+            className="kuro-two-columns",
+        ),
+        section(
+            "Series",
+            html.Div(charts, className="kuro-chart-grid")
+            if charts
+            else empty_state("No series metric", "This trial logged only summary values."),
+        ),
+    ]
+    return content, subtitle

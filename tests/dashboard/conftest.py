@@ -1,0 +1,88 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, screenshots in test-artifacts/.
+
+The study is logged once per session into the session's live server by the example program
+(over HTTP, as a user's training script would).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.dashboard.example_program import log_study
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
+# Chromium's software GL reports stalls as console warnings; errors are what we forbid.
+IGNORED = ("GL Driver Message",)
+
+
+@pytest.fixture(scope="session")
+def study(live_kuro) -> dict[str, Any]:
+    """The example study, logged into the session's live server."""
+    return {"url": live_kuro.url, "experiment_ids": log_study(live_kuro.url)}
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Page:
+    """A browser page that records console errors and saves numbered screenshots."""
+
+    def __init__(self, page: Any, name: str) -> None:
+        self.page = page
+        self.name = name
+        self.errors: list[str] = []
+        self.shots = 0
+        page.on("console", self._console)
+        page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        page.set_default_timeout(30_000)
+
+    def _console(self, message: Any) -> None:
+        if message.type == "error" and not any(i in message.text for i in IGNORED):
+            self.errors.append(message.text)
+
+    def shot(self, label: str) -> Path:
+        self.shots += 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.screenshot(path=path, full_page=True)
+        return path
+
+    def plots(self, selector: str) -> list[dict[str, Any]]:
+        """Each Plotly chart under ``selector``: its traces' names, types and point counts."""
+        return json.loads(
+            self.page.evaluate(
+                """(selector) => JSON.stringify(Array.from(
+                    document.querySelectorAll(selector + ' .js-plotly-plot')).map(gd => ({
+                        title: gd.layout.title && gd.layout.title.text,
+                        traces: gd.data.map(t => ({name: t.name, type: t.type, meta: t.meta,
+                                                   n: (t.x || t.dimensions || []).length}))})))""",
+                selector,
+            )
+        )
+
+
+@pytest.fixture
+def page(browser, request) -> Iterator[Page]:
+    """A fresh browser context; the test fails on any console error."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+    wrapped = Page(context.new_page(), request.node.name.removeprefix("test_"))
+    yield wrapped
+    banner = wrapped.page.locator("#kuro-error-banner")
+    failure = banner.inner_text() if banner.count() else ""
+    context.close()
+    assert not wrapped.errors, wrapped.errors
+    assert not failure, failure

@@ -1,0 +1,132 @@
+"""Curve figures: traces per aggregation mode, bands, downsampling that keeps extremes."""
+
+from __future__ import annotations
+
+import pytest
+
+from kuro.dashboard.figures.curves import curve_figure
+from kuro.server.tracking.downsample import minmax_indices
+
+
+def _series(values, sampled=False, count=None, start=0):
+    steps = list(range(start, start + len(values)))
+    return {
+        "steps": steps,
+        "values": values,
+        "times": [1_800_000_000.0 + s for s in steps],
+        "count": count or len(values),
+        "sampled": sampled,
+    }
+
+
+def _experiment(eid, trials, best=None):
+    return {
+        "id": eid,
+        "label": f"e{eid}",
+        "color": "#4e79a7",
+        "best_trial": best,
+        "trials": [{"id": eid * 10 + i, "number": i, "series": s} for i, s in enumerate(trials)],
+    }
+
+
+EXPERIMENTS = [
+    _experiment(1, [_series([1.0, 2.0, 3.0]), _series([3.0, 4.0, 5.0])], best=11),
+    _experiment(2, [_series([0.0, 0.0, "NaN"]), _series([2.0, 2.0, 2.0])], best=20),
+]
+
+
+@pytest.mark.parametrize(("aggregation", "n_traces"), [("all", 4), ("best", 2), ("mean", 6)])
+def test_trace_count_by_aggregation(aggregation, n_traces):
+    """All trials: one trace each; best: one per experiment; mean: band pair + mean line."""
+    figure, info = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation=aggregation)
+    assert len(figure["data"]) == n_traces
+    assert not info["sampled"]
+
+
+def test_best_mode_draws_the_best_trial():
+    """Best trial mode draws the trial named as best."""
+    figure, _ = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation="best")
+    assert figure["data"][0]["y"] == [3.0, 4.0, 5.0]
+
+
+def test_mean_band_is_std_around_mean():
+    """The mean line is the per-step mean and the band ± std; NaN leaves a gap as None."""
+    figure, _ = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation="mean")
+    upper, lower, mean = figure["data"][:3]
+    assert mean["y"] == [2.0, 3.0, 4.0]
+    assert upper["y"][0] == pytest.approx(2 + 2**0.5)
+    assert lower["fill"] == "tonexty"
+    second_mean = figure["data"][5]
+    assert second_mean["y"] == [1.0, 1.0, 2.0]
+    assert figure["data"][3]["y"][2] == 2.0  # one finite value: zero-width band
+
+
+def test_minmax_band():
+    """The min-max band spans the trials' extremes."""
+    figure, _ = curve_figure(
+        metric="loss", experiments=EXPERIMENTS[:1], aggregation="mean", band_kind="minmax"
+    )
+    assert figure["data"][0]["y"] == [3.0, 4.0, 5.0]
+    assert figure["data"][1]["y"] == [1.0, 2.0, 3.0]
+
+
+def test_smoothing_log_and_time_axis():
+    """Smoothing changes values, log y sets the axis, wall time is in milliseconds."""
+    figure, _ = curve_figure(
+        metric="loss",
+        experiments=EXPERIMENTS[:1],
+        aggregation="all",
+        smoothing=0.9,
+        log_y=True,
+        x_axis="time",
+    )
+    assert figure["layout"]["yaxis"]["type"] == "log"
+    assert figure["layout"]["xaxis"]["type"] == "date"
+    assert figure["data"][0]["x"][0] == 1_800_000_000_000.0
+    assert figure["data"][0]["y"][0] == 1.0 and figure["data"][0]["y"][2] < 3.0
+
+
+def test_relative_time_axis_in_hours():
+    """Relative time counts hours from each trial's first point."""
+    figure, _ = curve_figure(
+        metric="loss", experiments=EXPERIMENTS[:1], aggregation="all", x_axis="relative"
+    )
+    assert figure["data"][0]["x"] == [0.0, 1 / 3600, 2 / 3600]
+
+
+def test_sampled_series_are_reported():
+    """A sampled input series makes the chart say so, with the full count."""
+    experiments = [_experiment(1, [_series([1.0, 2.0], sampled=True, count=5000)])]
+    _, info = curve_figure(metric="loss", experiments=experiments, aggregation="all")
+    assert info == {"sampled": True, "count": 5000, "shown": 2}
+
+
+def test_mean_of_long_series_is_downsampled_keeping_extremes():
+    """The mean of long series is drawn with at most max_points, keeping its spike."""
+    values = [1.0] * 5000
+    values[2345] = 50.0
+    experiments = [_experiment(1, [_series(values), _series(values)])]
+    figure, info = curve_figure(
+        metric="loss", experiments=experiments, aggregation="mean", max_points=1000
+    )
+    mean = figure["data"][2]
+    assert len(mean["x"]) <= 1000
+    assert max(mean["y"]) == 50.0 and 2345 in mean["x"]
+    assert info["sampled"]
+
+
+def test_minmax_downsampling_keeps_extremes():
+    """The server's downsampling keeps the first, the last, the minimum and the maximum."""
+    values = [float(i % 7) for i in range(10_000)]
+    values[1234], values[8765] = -100.0, 100.0
+    keep = minmax_indices(values, 1000)
+    assert len(keep) <= 1000
+    assert {0, 9999, 1234, 8765} <= set(keep)
+
+
+def test_unknown_options_are_refused():
+    """A typo in a mode is an error, not a silent default."""
+    with pytest.raises(ValueError):
+        curve_figure(metric="m", experiments=[], aggregation="median")
+    with pytest.raises(ValueError):
+        curve_figure(metric="m", experiments=[], x_axis="epoch")

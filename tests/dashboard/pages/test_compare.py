@@ -1,0 +1,164 @@
+"""The compare page in real headless Chromium against a real ``kuro server``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from tests.dashboard.example_program import GROUP, SETTINGS, STEPS, TRIALS, VAL_EVERY
+
+pytestmark = pytest.mark.live
+
+CURVES = "#compare-curves"
+
+
+def _open_group(page, study) -> None:
+    page.page.goto(f"{study['url']}/dash-index")
+    page.page.wait_for_url("**/dashboard/")
+    page.page.locator("#compare-group-picker").click()
+    page.page.get_by_role("option", name=GROUP, exact=True).click()
+    page.page.wait_for_function(
+        "n => document.querySelectorAll('#compare-body .ag-center-cols-container .ag-row')"
+        ".length >= n",
+        arg=len(SETTINGS),
+    )
+
+
+def _select(page, experiment_ids) -> None:
+    for experiment_id in experiment_ids:
+        page.page.locator(
+            f'#compare-body .ag-pinned-left-cols-container [row-id="{experiment_id}"] '
+            ".ag-selection-checkbox input"
+        ).first.click()
+    page.page.get_by_text(f"{len(experiment_ids)} of {len(SETTINGS)} selected").wait_for()
+
+
+def _wait_for_traces(page, counts: dict[str, int]) -> list[dict]:
+    """Wait until each curve chart (by title) has the expected number of traces."""
+    page.page.wait_for_function(
+        """(counts) => {
+            const plots = Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'));
+            return plots.length === Object.keys(counts).length && plots.every(
+                gd => gd.data && gd.data.length === counts[gd.layout.title.text]);
+        }""",
+        arg=counts,
+    )
+    return page.plots(CURVES)
+
+
+def test_dash_index_opens_the_dashboard(page, study):
+    """The original address opens the compare page, with its guide and group picker."""
+    page.page.goto(f"{study['url']}/dash-index")
+    page.page.wait_for_url("**/dashboard/")
+    page.page.get_by_text("Compare experiments").wait_for()
+    page.page.get_by_text("How to read this page").click()
+    page.page.get_by_text("Mean across trials", exact=False).first.wait_for()
+    page.shot("opened")
+
+
+def test_compare_flow(page, study):
+    """Pick the group, select experiments, read charts, switch modes, download the data."""
+    _open_group(page, study)
+    page.shot("group")
+    chosen = study["experiment_ids"][:2]  # mlp at lr 0.1 and 0.01
+    _select(page, chosen)
+
+    # Mean across trials (the default): a band (two traces) and a mean line per experiment.
+    plots = _wait_for_traces(page, {"train_loss": 6, "val_acc": 6})
+    for plot in plots:
+        means = [t for t in plot["traces"] if t.get("meta") != "band"]
+        assert len(means) == 2
+        for trace in means:
+            if plot["title"] == "train_loss":
+                assert 100 < trace["n"] <= 1000  # 1,500 steps, sampled
+            else:
+                assert trace["n"] == STEPS // VAL_EVERY
+    sampled = page.page.locator('[data-metric="train_loss"] .kuro-note')
+    assert "Sampled" in sampled.inner_text()
+    assert page.page.locator('[data-metric="val_acc"] .kuro-note').count() == 0
+    page.page.locator("#compare-curves").scroll_into_view_if_needed()
+    page.shot("mean")
+
+    # Bars: one chart per metric, one bar per selected experiment.
+    bars = page.plots("#compare-bars")
+    assert sorted(p["title"].split(" ")[0] for p in bars) == ["test_acc", "train_loss", "val_acc"]
+    assert all(p["traces"][0]["n"] == 2 for p in bars)
+
+    # All trials: one line per trial.
+    page.page.locator("#compare-aggregation").get_by_text("All trials").click()
+    plots = _wait_for_traces(page, {"train_loss": 2 * TRIALS, "val_acc": 2 * TRIALS})
+    loss = next(p for p in plots if p["title"] == "train_loss")
+    assert all(t["n"] <= 1000 for t in loss["traces"])
+    page.shot("all-trials")
+
+    # Best trial: one line per experiment.
+    page.page.locator("#compare-aggregation").get_by_text("Best trial").click()
+    _wait_for_traces(page, {"train_loss": 2, "val_acc": 2})
+    page.page.locator("#compare-aggregation").get_by_text("Mean across trials").click()
+    page.page.locator("#compare-band").get_by_text("min - max").click()
+    _wait_for_traces(page, {"train_loss": 6, "val_acc": 6})
+    page.shot("best-then-minmax")
+
+    # The JSON download: full data, kuro.export/1, only the selection.
+    with page.page.expect_download() as download:
+        page.page.locator("#compare-download-json-button").click()
+    document = json.loads(download.value.path().read_text())
+    assert document["schema"] == "kuro.export/1"
+    assert [e["id"] for e in document["experiments"]] == chosen
+    series = document["experiments"][0]["trials"][0]["series"]
+    assert len(series["train_loss"]["steps"]) == STEPS  # not sampled
+    assert len(series["val_acc"]["values"]) == STEPS // VAL_EVERY
+
+    with page.page.expect_download() as download:
+        page.page.locator("#compare-download-csv-button").click()
+    rows = list(csv.DictReader(io.StringIO(download.value.path().read_text())))
+    per_trial = STEPS + STEPS // VAL_EVERY + 1  # two series and the test_acc summary
+    assert len(rows) == 2 * TRIALS * per_trial
+    assert {int(r["experiment_id"]) for r in rows} == set(chosen)
+    page.shot("downloaded")
+
+
+def test_update_keeps_the_selection(page, study):
+    """Pressing Update (as auto-refresh does) reloads the data and keeps the selection."""
+    _open_group(page, study)
+    _select(page, study["experiment_ids"][1:3])
+    _wait_for_traces(page, {"train_loss": 6, "val_acc": 6})
+    before = page.page.locator("#compare-status").inner_text()
+    page.page.wait_for_timeout(1100)  # the status shows seconds
+    page.page.get_by_role("button", name="↻ Update").click()
+    page.page.wait_for_function(
+        "before => document.querySelector('#compare-status').innerText !== before", arg=before
+    )
+    page.page.get_by_text(f"2 of {len(SETTINGS)} selected").wait_for()
+    _wait_for_traces(page, {"train_loss": 6, "val_acc": 6})
+
+
+def test_aggregates_and_trials_tables(page, study):
+    """Without a selection the aggregates cover the group; the metric filter narrows them."""
+    _open_group(page, study)
+    grid = "#compare-wins .ag-center-cols-container .ag-row"
+    page.page.wait_for_function(f"() => document.querySelectorAll('{grid}').length > 0")
+    trials = page.page.locator("#compare-body a[href*='/dashboard/trial/']")
+    assert trials.count() > 0
+    page.page.locator("#compare-metric-filter").click()
+    page.page.get_by_role("option", name="test_acc", exact=True).click()
+    page.page.keyboard.press("Escape")
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 1"
+    )
+    bars = page.plots("#compare-bars")
+    assert bars[0]["traces"][0]["n"] == len(SETTINGS)
+    page.page.locator("#compare-wins").scroll_into_view_if_needed()
+    page.shot("aggregates")
+
+
+def test_unknown_group_shows_an_error(page, study):
+    """A group that does not exist is an error message in the page, not a blank screen."""
+    page.page.goto(f"{study['url']}/dashboard/?group=no-such-group")
+    alert = page.page.locator("#compare-message [role=alert]")
+    alert.wait_for()
+    assert "no-such-group" in alert.inner_text()
+    page.shot("error")

@@ -1,0 +1,126 @@
+"""Aggregation over trials: summaries, differing keys, alignment, bands and smoothing."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kuro.dashboard.aggregation import (
+    align,
+    band,
+    best_trial,
+    differing_keys,
+    ema,
+    experiment_aggregates,
+    flatten,
+    summarize,
+    to_float,
+)
+
+
+def _experiment(eid, identifier, params, bests, statuses=None):
+    statuses = statuses or ["complete"] * len(bests)
+    return {
+        "id": eid,
+        "identifier": identifier,
+        "hyper_parameters": params,
+        "metrics": ["acc"],
+        "trials": [
+            {"id": eid * 10 + i, "status": s, "summaries": {"acc": {"best": b}} if b else {}}
+            for i, (b, s) in enumerate(zip(bests, statuses, strict=True))
+        ],
+    }
+
+
+def test_wire_values_become_floats():
+    """Wire strings and None decode to floats; None is NaN."""
+    assert to_float("Infinity") == math.inf
+    assert math.isnan(to_float("NaN"))
+    assert math.isnan(to_float(None))
+    assert to_float(3) == 3.0
+
+
+def test_summarize_mean_best_sample_std():
+    """Mean, best by mode and sample std skip NaN and infinities."""
+    stats = summarize([1.0, 2.0, 3.0, math.nan, math.inf], "min")
+    assert stats == {"mean": 2.0, "best": 1.0, "std": 1.0, "n": 3}
+    assert summarize([5.0], "max") == {"mean": 5.0, "best": 5.0, "std": None, "n": 1}
+    assert summarize([], "max")["n"] == 0
+
+
+def test_differing_keys_per_identifier():
+    """Only keys whose values differ within one identifier are kept; 1 equals 1.0."""
+    experiments = [
+        {"identifier": "mlp", "hyper_parameters": {"lr": 0.1, "depth": 2, "opt": {"name": "sgd"}}},
+        {
+            "identifier": "mlp",
+            "hyper_parameters": {"lr": 0.01, "depth": 2.0, "opt": {"name": "adam"}},
+        },
+        {"identifier": "cnn", "hyper_parameters": {"lr": 0.1}},
+        {"identifier": "cnn", "hyper_parameters": {"lr": 0.1, "width": 3}},
+        {"identifier": "solo", "hyper_parameters": {"lr": 0.5}},
+    ]
+    assert differing_keys(experiments) == {"mlp": ["lr", "opt.name"], "cnn": ["width"], "solo": []}
+
+
+def test_flatten_nested_parameters():
+    """Nested dicts become dotted keys; lists stay values."""
+    assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": {}}) == {
+        "a.b": 1,
+        "a.c.d": [1, 2],
+        "e": {},
+    }
+
+
+def test_experiment_aggregates_over_trial_bests():
+    """One row per experiment and metric, over trial bests; lost attempts do not count."""
+    rows = experiment_aggregates(
+        [_experiment(1, "mlp", {}, [0.8, 0.9, 0.1], ["complete", "complete", "lost"])],
+        [{"name": "acc", "mode": "max"}, {"name": "loss", "mode": "min"}],
+    )
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["n"] == 2 and row["n_trials"] == 2
+    assert row["best"] == 0.9
+    assert row["mean"] == pytest.approx(0.85)
+    assert row["std"] == pytest.approx(math.sqrt(0.005))
+
+
+def test_best_trial_follows_mode():
+    """The best trial is the one with the best value by mode; NaN never wins."""
+    experiment = _experiment(1, "mlp", {}, [0.5, "NaN", 0.7])
+    assert best_trial(experiment, "acc", "max") == 12
+    assert best_trial(experiment, "acc", "min") == 10
+    assert best_trial(experiment, "missing", "max") is None
+
+
+def test_ema_debiased_and_passes_nan():
+    """EMA starts at the first value (bias corrected) and leaves NaN out."""
+    assert ema([2.0, 2.0, 2.0], 0.9) == pytest.approx([2.0, 2.0, 2.0])
+    smoothed = ema([0.0, math.nan, 10.0], 0.5)
+    assert smoothed[0] == 0.0 and math.isnan(smoothed[1])
+    assert smoothed[2] == pytest.approx(10 * 0.5 / 0.75)
+    assert ema([1.0, 5.0], 0) == [1.0, 5.0]
+
+
+def test_align_interpolates_inside_and_not_beyond():
+    """Missing steps inside a series are interpolated; beyond its end they are NaN."""
+    steps, rows = align([([0, 10], [0.0, 10.0]), ([0, 5], [1.0, 1.0])])
+    assert steps == [0, 5, 10]
+    assert rows[0] == [0.0, 5.0, 10.0]
+    assert rows[1][:2] == [1.0, 1.0] and math.isnan(rows[1][2])
+
+
+def test_band_std_and_minmax():
+    """The band is mean ± sample std, or the min-max range; n counts finite values."""
+    rows = [[1.0, 2.0], [3.0, math.nan]]
+    std = band(rows, "std")
+    assert std["mean"] == [2.0, 2.0]
+    assert std["lower"][0] == pytest.approx(2 - math.sqrt(2))
+    assert std["upper"][1] == 2.0  # one value: zero width
+    assert std["n"] == [2, 1]
+    minmax = band(rows, "minmax")
+    assert (minmax["lower"][0], minmax["upper"][0]) == (1.0, 3.0)
+    with pytest.raises(ValueError):
+        band(rows, "iqr")

@@ -1,0 +1,16 @@
+"""The dashboard's docstring examples run, so they cannot drift."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from kuro.dashboard import aggregation
+
+
+@pytest.mark.parametrize("module", [aggregation])
+def test_docstring_examples(module):
+    """Every example in the module's docstrings gives what it shows."""
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted and not result.failed

@@ -1,0 +1,48 @@
+"""Downloads: CSV with one row per point, strict JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from kuro.dashboard.export import CSV_COLUMNS, export_csv, export_json
+
+DOCUMENT = {
+    "schema": "kuro.export/1",
+    "group": "g",
+    "metrics": [{"name": "loss", "mode": "min"}],
+    "experiments": [
+        {
+            "id": 1,
+            "identifier": "mlp",
+            "hyper_parameters": {"lr": 0.1},
+            "trials": [
+                {
+                    "id": 7,
+                    "number": 0,
+                    "worker": "w",
+                    "status": "complete",
+                    "series": {
+                        "loss": {"steps": [0, 1], "values": [1.5, "NaN"], "times": [10.0, 11.0]}
+                    },
+                },
+            ],
+        }
+    ],
+}
+
+
+def test_csv_has_one_row_per_point():
+    """Every point is a row, with its experiment, trial and hyper-parameters."""
+    rows = list(csv.reader(io.StringIO(export_csv(DOCUMENT))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert rows[1:] == [
+        ["g", "1", "mlp", '{"lr": 0.1}', "7", "0", "w", "complete", "loss", "0", "1.5", "10.0"],
+        ["g", "1", "mlp", '{"lr": 0.1}', "7", "0", "w", "complete", "loss", "1", "NaN", "11.0"],
+    ]
+
+
+def test_json_is_the_document():
+    """The JSON download is the export document itself."""
+    assert json.loads(export_json(DOCUMENT)) == DOCUMENT
