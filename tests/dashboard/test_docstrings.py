@@ -6,10 +6,10 @@ import doctest
 
 import pytest
 
-from kuro.dashboard import aggregation
+from kuro.dashboard import aggregation, formats, tables
 
 
-@pytest.mark.parametrize("module", [aggregation])
+@pytest.mark.parametrize("module", [aggregation, formats, tables])
 def test_docstring_examples(module):
     """Every example in the module's docstrings gives what it shows."""
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -7,6 +7,7 @@ from kuro.dashboard.tables import (
     experiment_colors,
     experiment_labels,
     experiment_table,
+    short_names,
     trial_table,
 )
 
@@ -63,6 +64,16 @@ def test_labels_name_the_differing_values():
     """Labels carry identifier, id and the values that differ."""
     assert experiment_labels(EXPERIMENTS) == {1: "mlp #1 · lr=0.1", 2: "mlp #2 · lr=0.01"}
     assert experiment_colors([5, 2]) == {2: "#4e79a7", 5: "#f28e2b"}
+
+
+def test_short_names_unless_ambiguous():
+    """Dotted identifiers shorten to their last part only when that stays unique."""
+    assert short_names(["a.b.Dan", "x.Cnn", "plain"]) == {
+        "a.b.Dan": "Dan",
+        "x.Cnn": "Cnn",
+        "plain": "plain",
+    }
+    assert short_names(["a.Dan", "b.Dan"]) == {"a.Dan": "a.Dan", "b.Dan": "b.Dan"}
 
 
 def test_trial_table_links_and_bests():

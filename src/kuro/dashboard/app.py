@@ -43,7 +43,7 @@ def _shell() -> html.Div:
         html.Div(
             [
                 dcc.Link(
-                    [html.Span("黒", className="kuro-logo-mark"), html.Span("Kuro")],
+                    [html.Span("K", className="kuro-logo-mark"), html.Span("Kuro")],
                     href=PREFIX,
                     className="kuro-logo",
                 ),

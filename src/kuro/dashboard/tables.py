@@ -20,6 +20,7 @@ __all__ = [
     "experiment_colors",
     "experiment_labels",
     "experiment_table",
+    "short_names",
     "trial_table",
 ]
 
@@ -37,14 +38,30 @@ def _display(value: Any) -> Any:
     return json.dumps(value)
 
 
+def short_names(identifiers: Iterable[str]) -> dict[str, str]:
+    """Identifiers that are dotted paths (``qanta.guesser.dan.DanGuesser``) by their last
+    part, unless two would then read the same."""
+    unique = set(identifiers)
+    short = {i: i.rsplit(".", 1)[-1] or i for i in unique}
+    if len(set(short.values())) < len(unique):
+        return {i: i for i in unique}
+    return short
+
+
 def experiment_labels(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
-    """experiment id -> ``identifier #id`` and the hyper-parameters that differ."""
+    """experiment id -> ``identifier #id`` and the hyper-parameters that differ.
+
+    >>> experiment_labels([{"id": 3, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 1}},
+    ...                    {"id": 4, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 2}}])
+    {3: 'mlp #3 · lr=1', 4: 'mlp #4 · lr=2'}
+    """
     keys = differing_keys(experiments)
+    names = short_names(e["identifier"] for e in experiments)
     labels = {}
     for e in experiments:
         params = flatten(e.get("hyper_parameters") or {})
         shown = ", ".join(f"{k}={_display(params.get(k))}" for k in keys[e["identifier"]])
-        labels[e["id"]] = f"{e['identifier']} #{e['id']}" + (f" · {shown}" if shown else "")
+        labels[e["id"]] = f"{names[e['identifier']]} #{e['id']}" + (f" · {shown}" if shown else "")
     return labels
 
 

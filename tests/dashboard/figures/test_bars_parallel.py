@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kuro.dashboard.figures.bars import bar_figure, rank_best_first
 from kuro.dashboard.figures.parallel import parallel_figure
 
@@ -64,6 +66,23 @@ def test_parallel_dimensions_and_colour():
     assert trace["dimensions"][0]["values"] == [0.1, 0.01, 0.01]
     assert trace["dimensions"][1]["ticktext"] == ["adam", "sgd"]
     assert trace["line"]["color"] == [0.5, 0.7, 0.8]
+
+
+def test_parallel_log_axis_for_wide_ranges():
+    """A positive key spanning two decades or more is drawn on a log axis."""
+    figure = parallel_figure(
+        experiments=[
+            _experiment(1, "mlp", {"lr": 0.1}, [0.5]),
+            _experiment(2, "mlp", {"lr": 0.001}, [0.7]),
+        ],
+        metric="acc",
+        mode="max",
+        keys=["lr"],
+    )
+    axis = figure["data"][0]["dimensions"][0]
+    assert axis["label"] == "lr (log)"
+    assert axis["values"] == pytest.approx([-1, -3])
+    assert axis["ticktext"] == ["0.001", "0.01", "0.1"]
 
 
 def test_parallel_without_values_is_none():

@@ -27,7 +27,7 @@ class FilterGrid(html.Div):
         aio_id: str,
         *,
         placeholder: str = "Filter rows…",
-        height: int = 320,
+        height: int | None = 320,
         selectable: bool = False,
         tools: Any = None,
         **grid_props: Any,
@@ -39,6 +39,8 @@ class FilterGrid(html.Div):
             "enableCellTextSelection": True,
             **grid_props.pop("dashGridOptions", {}),
         }
+        if height is None:
+            options["domLayout"] = "autoHeight"
         if selectable:
             options["rowSelection"] = {
                 "mode": "multiRow",
@@ -62,7 +64,8 @@ class FilterGrid(html.Div):
             columnSize="responsiveSizeToFit",
             getRowId="params.data.key",
             dashGridOptions=options,
-            style={"height": f"{height}px", "width": "100%"},
+            # No height: the grid grows with its rows (short lists such as workers).
+            style={"height": f"{height}px", "width": "100%"} if height else {"width": "100%"},
             **grid_props,
         )
         bar = html.Div(

@@ -17,6 +17,15 @@ __all__ = ["parallel_figure"]
 def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     if numeric:
+        low, high = min(values, default=0), max(values, default=0)
+        if low > 0 and high / low >= 100:  # learning rates and the like: a log axis
+            decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+            return {
+                "label": f"{label} (log)",
+                "values": [math.log10(v) for v in values],
+                "tickvals": list(decades),
+                "ticktext": [f"{10.0**d:g}" for d in decades],
+            }
         return {"label": label, "values": values}
     # Categories (strings, booleans, lists, missing) on evenly spaced ticks.
     shown = [v if isinstance(v, str) else json.dumps(v) for v in values]

@@ -15,6 +15,7 @@ from kuro.dashboard.components.cards import empty_state, error_state, note, sect
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
 from kuro.dashboard.figures.theme import color
+from kuro.dashboard.formats import duration_text, moment, number
 from kuro.dashboard.mount import PREFIX
 from kuro.dashboard.tables import duration
 from kuro.server.tracking import selectors
@@ -49,14 +50,6 @@ def _fact(label: str, value: Any) -> html.Div:
     return html.Div(
         [html.Span(label, className="kuro-fact-label"), html.Span(value)], className="kuro-fact"
     )
-
-
-def _seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    minutes, seconds = divmod(int(value), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h {minutes:02d}m {seconds:02d}s" if hours else f"{minutes}m {seconds:02d}s"
 
 
 def _value_table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> html.Table:
@@ -98,12 +91,14 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
                 "Worker",
                 html.A(trial["worker"], href=f"{PREFIX}workers") if trial["worker"] else "—",
             ),
-            _fact("Started", trial["started_at"] or "—"),
-            _fact("Ended", trial["ended_at"] or "—"),
-            _fact("Last heartbeat", trial["heartbeat_at"] or "—"),
+            _fact("Started", moment(trial["started_at"])),
+            _fact("Ended", moment(trial["ended_at"])),
+            _fact("Last heartbeat", moment(trial["heartbeat_at"])),
             _fact(
                 "Duration",
-                _seconds(duration(trial["started_at"], trial["ended_at"] or trial["heartbeat_at"])),
+                duration_text(
+                    duration(trial["started_at"], trial["ended_at"] or trial["heartbeat_at"])
+                ),
             ),
         ],
         className="kuro-facts",
@@ -122,7 +117,7 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
     summary_table = (
         _value_table(
             [
-                (name, s["best"], s["last"], s["last_step"], s["count"])
+                (name, number(s["best"]), number(s["last"]), s["last_step"], s["count"])
                 for name, s in sorted(summaries.items())
             ],
             ("metric", "best", "last", "last step", "points"),

@@ -11,6 +11,7 @@ from dash import Input, Output, callback, html
 from kuro.dashboard.components.cards import section
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
+from kuro.dashboard.formats import moment
 from kuro.dashboard.mount import PREFIX
 from kuro.server.tracking import selectors
 
@@ -18,22 +19,22 @@ __all__ = ["layout"]
 
 WORKER_COLUMNS = [
     {"field": "name", "headerName": "Worker", "pinned": "left", "minWidth": 130},
-    {"field": "n_running", "headerName": "Running", "maxWidth": 110, "type": "rightAligned"},
-    {"field": "last_seen_at", "headerName": "Last heartbeat", "minWidth": 200, "sort": "desc"},
+    {"field": "n_running", "headerName": "Running", "minWidth": 110, "type": "rightAligned"},
+    {"field": "last_seen", "headerName": "Last seen", "minWidth": 200, "sort": "desc"},
     {"field": "hostname", "headerName": "Host", "minWidth": 120},
     {"field": "cpu", "headerName": "CPU", "minWidth": 160},
     {"field": "memory_gib", "headerName": "Memory (GiB)", "type": "rightAligned"},
     {"field": "gpus", "headerName": "GPUs", "minWidth": 160},
     {"field": "platform", "headerName": "Platform", "minWidth": 140},
-    {"field": "python_version", "headerName": "Python", "maxWidth": 110},
+    {"field": "python_version", "headerName": "Python", "minWidth": 105},
 ]
 RUNNING_COLUMNS = [
     {"field": "trial", "headerName": "Trial", "cellRenderer": "markdown", "maxWidth": 110},
     {"field": "group", "headerName": "Group", "cellRenderer": "markdown"},
     {"field": "experiment", "headerName": "Experiment"},
     {"field": "worker", "headerName": "Worker"},
-    {"field": "started_at", "headerName": "Started", "minWidth": 200, "sort": "desc"},
-    {"field": "heartbeat_at", "headerName": "Last heartbeat", "minWidth": 200},
+    {"field": "started", "headerName": "Started", "minWidth": 200, "sort": "desc"},
+    {"field": "heartbeat", "headerName": "Last heartbeat", "minWidth": 200},
 ]
 
 
@@ -55,7 +56,7 @@ def layout(**_: Any) -> html.Div:
                 "Workers",
                 FilterGrid(
                     "workers-list",
-                    height=300,
+                    height=None,
                     placeholder="Filter workers…",
                 ),
             ),
@@ -63,7 +64,7 @@ def layout(**_: Any) -> html.Div:
                 "Running trials",
                 FilterGrid(
                     "workers-running",
-                    height=300,
+                    height=None,
                     placeholder="Filter running trials…",
                 ),
             ),
@@ -76,7 +77,12 @@ dash.register_page(__name__, path="/workers", name="Workers", title="Kuro · wor
 
 
 def _gpus(gpus: list[dict[str, Any]]) -> str:
-    return ", ".join(f"{g.get('name', '?')} ({g.get('memory_gib', '?')} GiB)" for g in gpus or ())
+    return ", ".join(
+        f"{g.get('name', '?')} ({g['memory_gib']:g} GiB)"
+        if g.get("memory_gib")
+        else g.get("name", "?")
+        for g in gpus or ()
+    )
 
 
 @callback(
@@ -88,11 +94,16 @@ def _gpus(gpus: list[dict[str, Any]]) -> str:
     Input(RefreshControls.ids.interval("workers-refresh"), "n_intervals"),
 )
 def show_workers(_clicks: int, _ticks: int) -> tuple:
-    workers = [{**w, "key": w["name"], "gpus": _gpus(w["gpus"])} for w in selectors.worker_list()]
+    workers = [
+        {**w, "key": w["name"], "gpus": _gpus(w["gpus"]), "last_seen": moment(w["last_seen_at"])}
+        for w in selectors.worker_list()
+    ]
     running = [
         {
             **t,
             "key": str(t["id"]),
+            "started": moment(t["started_at"]),
+            "heartbeat": moment(t["heartbeat_at"]),
             "trial": f"[#{t['id']}]({PREFIX}trial/{t['id']})",
             "group": f"[{t['group']}]({PREFIX}?group={t['group']})",
             "experiment": f"{t['identifier']} #{t['experiment_id']} · trial {t['number']}",

@@ -1,0 +1,36 @@
+"""How the dashboard writes moments, durations and numbers for people.
+
+>>> moment("2026-11-28T07:58:55.554942+00:00")
+'2026-11-28 07:58:55 UTC'
+>>> duration_text(3725.0), duration_text(4.26), duration_text(None)
+('1h 02m 05s', '4.3 s', '—')
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+__all__ = ["duration_text", "moment", "number"]
+
+
+def moment(iso: str | None) -> str:
+    """An ISO-8601 moment in UTC to the second, or a dash."""
+    if not iso:
+        return "—"
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "—"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes:02d}m {secs:02d}s" if hours else f"{minutes}m {secs:02d}s"
+
+
+def number(value: Any) -> Any:
+    """Floats to six significant digits; anything else as it is."""
+    return f"{value:.6g}" if isinstance(value, float) else value
