@@ -17,6 +17,7 @@ classes or codes.
     ├── AuthError                      unauthorized    401
     │   └── Forbidden                  forbidden       403
     ├── ServerError                    server_error    500
+    │   └── ServerBusy                 busy            503
     └── TransportError                 transport       (client side: the network failed)
 """
 
@@ -35,6 +36,7 @@ __all__ = [
     "ModeRequired",
     "NotFound",
     "PayloadTooLarge",
+    "ServerBusy",
     "ServerError",
     "TransportError",
     "error_from_payload",
@@ -121,6 +123,12 @@ class ServerError(KuroError):
     code = "server_error"
 
 
+class ServerBusy(ServerError):
+    """The database stayed locked past its timeout; the request may be sent again."""
+
+    code = "busy"
+
+
 class TransportError(KuroError):
     """The network failed: the server is unreachable, timed out, or answered 5xx."""
 
@@ -141,6 +149,7 @@ _BY_CODE: dict[str, type[KuroError]] = {
         AuthError,
         Forbidden,
         ServerError,
+        ServerBusy,
         TransportError,
     )
 }

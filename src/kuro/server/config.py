@@ -93,6 +93,11 @@ def limits() -> dict[str, int]:
         "max_batch_points": int(os.environ.get("KURO_MAX_BATCH_POINTS", "50000")),
         "max_body_bytes": int(os.environ.get("KURO_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
         "max_history_trials": int(os.environ.get("KURO_MAX_HISTORY_TRIALS", "5000")),
+        "max_trials": int(os.environ.get("KURO_MAX_TRIALS", "10000")),
+        "max_metrics": int(os.environ.get("KURO_MAX_METRICS", "1000")),
+        "max_hyper_parameters_bytes": int(
+            os.environ.get("KURO_MAX_HYPER_PARAMETERS_BYTES", str(64 * 1024))
+        ),
     }
 
 

@@ -120,7 +120,7 @@ def test_heartbeat_renews_the_lease():
 @pytest.mark.django_db
 def test_experiment_trial_claims_queued_work_of_that_experiment():
     """The original experiment.trial() rule takes a queued trial before creating one."""
-    [experiment] = work_enqueue(group="g", identifier="m", n_trials=2)
+    [experiment], _ = work_enqueue(group="g", identifier="m", n_trials=2)
     trial = trial_acquire(experiment_id=experiment.pk, worker="w")
     assert (trial.number, trial.status, trial.lease_expires_at is not None) == (0, "running", True)
     assert Trial.objects.count() == 2

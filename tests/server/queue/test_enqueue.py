@@ -13,7 +13,10 @@ pytestmark = pytest.mark.django_db
 
 def test_enqueue_creates_queued_trials_with_leases():
     """Each of n_trials slots is a queued trial with the default lease and retry budget."""
-    [experiment] = work_enqueue(group="g", identifier="m", hyper_parameters={"lr": 0.1}, n_trials=3)
+    [experiment], queued = work_enqueue(
+        group="g", identifier="m", hyper_parameters={"lr": 0.1}, n_trials=3
+    )
+    assert queued == 3
     trials = list(experiment.trials.order_by("number"))
     assert [(t.number, t.status, t.worker_id) for t in trials] == [
         (0, "queued", None),
@@ -34,8 +37,8 @@ def test_grid_is_expanded_over_fixed_values():
 
 def test_enqueue_twice_queues_nothing_new():
     """The same setting queued again adds no trials; a higher n_trials adds the difference."""
-    work_enqueue(group="g", identifier="m", n_trials=2)
-    work_enqueue(group="g", identifier="m", n_trials=2)
+    assert work_enqueue(group="g", identifier="m", n_trials=2)[1] == 2
+    assert work_enqueue(group="g", identifier="m", n_trials=2)[1] == 0
     assert Trial.objects.count() == 2
     work_enqueue(group="g", identifier="m", n_trials=3)
     assert sorted(Trial.objects.values_list("number", flat=True)) == [0, 1, 2]

@@ -17,18 +17,16 @@ from kuro.server.queue.schemas import (
     WorkIn,
     WorkOut,
 )
-from kuro.server.tracking.schemas import ErrorOut
+from kuro.server.tracking.schemas import ERRORS
 from kuro.server.tracking.selectors import trial_detail
 
 router = Router(tags=["queue"])
-
-ERRORS = {404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 
 @router.post("/queue", response={200: EnqueueOut, **ERRORS})
 def work_enqueue(request: HttpRequest, body: EnqueueIn):
     """Queue n_trials trials of a setting, or of every combination of ``grid``'s values."""
-    experiments = services.work_enqueue(
+    experiments, queued = services.work_enqueue(
         group=body.group,
         identifier=body.identifier,
         hyper_parameters=body.hyper_parameters,
@@ -38,7 +36,6 @@ def work_enqueue(request: HttpRequest, body: EnqueueIn):
         lease_seconds=body.lease_seconds,
         max_retries=body.max_retries,
     )
-    queued = sum(e.trials.filter(status="queued").count() for e in experiments)
     return {"experiments": [e.pk for e in experiments], "queued": queued}
 
 
@@ -68,7 +65,7 @@ def sweep_create(request: HttpRequest, body: SweepIn):
     return selectors.sweep_detail(sweep_id=sweep.pk)
 
 
-@router.get("/sweeps", response=list[SweepOut], tags=["sweeps"])
+@router.get("/sweeps", response={200: list[SweepOut], **ERRORS}, tags=["sweeps"])
 def sweep_list(request: HttpRequest):
     return selectors.sweep_list()
 

@@ -35,10 +35,17 @@ def _optuna():
     return optuna
 
 
+MAX_PARAMS = 64
+MAX_CHOICES = 1000
+MAX_GRID = 10_000
+
+
 def validate_space(space: Any) -> dict[str, dict[str, Any]]:
     """The search space, checked: every parameter a float/int range or categorical choices."""
     if not isinstance(space, dict) or not space:
         raise InvalidInput("space must map parameter names to ranges or choices", field="space")
+    if len(space) > MAX_PARAMS:
+        raise InvalidInput(f"space has at most {MAX_PARAMS} parameters", field="space")
     for name, spec in space.items():
         field = f"space.{name}"
         if not isinstance(spec, dict) or spec.get("type") not in ("float", "int", "categorical"):
@@ -47,8 +54,10 @@ def validate_space(space: Any) -> dict[str, dict[str, Any]]:
             )
         if spec["type"] == "categorical":
             choices = spec.get("choices")
-            if not isinstance(choices, list) or not choices:
-                raise InvalidInput(f"{field}.choices must be a non-empty list", field=field)
+            if not isinstance(choices, list) or not 1 <= len(choices) <= MAX_CHOICES:
+                raise InvalidInput(
+                    f"{field}.choices must be a list of 1 to {MAX_CHOICES} values", field=field
+                )
             for choice in choices:
                 if not (choice is None or isinstance(choice, (bool, int, float, str))):
                     raise InvalidInput(
@@ -63,8 +72,16 @@ def validate_space(space: Any) -> dict[str, dict[str, Any]]:
             raise InvalidInput(f"{field}: low must be finite and at most high", field=field)
         if spec.get("log") and low <= 0:
             raise InvalidInput(f"{field}: a log range needs low > 0", field=field)
-        if spec.get("log") and spec.get("step") not in (None, 1):
+        step = spec.get("step")
+        if spec.get("log") and step not in (None, 1):
             raise InvalidInput(f"{field}: a log range takes no step", field=field)
+        if step is not None and (
+            isinstance(step, bool)
+            or not isinstance(step, numeric)
+            or not math.isfinite(step)
+            or step <= 0
+        ):
+            raise InvalidInput(f"{field}: step must be a positive number", field=field)
     try:
         distributions_of(space)
     except ValueError as e:
@@ -100,30 +117,45 @@ def check_sampler(name: str, space: dict[str, dict[str, Any]]) -> None:
                 field="sampler",
             )
     if name == "grid":
-        grid_values(space)
-
-
-def grid_values(space: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
-    """The grid of a space: choices, int ranges by step, float ranges that have a step."""
-    out: dict[str, list[Any]] = {}
-    for name, spec in space.items():
-        if spec["type"] == "categorical":
-            out[name] = list(spec["choices"])
-        elif spec["type"] == "int":
-            out[name] = list(range(spec["low"], spec["high"] + 1, spec.get("step") or 1))
-        elif spec.get("step"):
-            n = round((spec["high"] - spec["low"]) / spec["step"])
-            out[name] = [spec["low"] + i * spec["step"] for i in range(n + 1)]
-        else:
+        size = grid_size(space)
+        if size > MAX_GRID:
             raise InvalidInput(
-                f"the grid sampler needs a step for float parameter {name!r}",
-                field=f"space.{name}",
+                f"the grid has {size} points; at most {MAX_GRID}",
+                field="space",
+                detail={"field": "space", "limit": MAX_GRID, "size": size},
             )
-    return out
+
+
+def _grid_count(name: str, spec: dict[str, Any]) -> int:
+    """How many grid values a parameter has, counted without listing them."""
+    if spec["type"] == "categorical":
+        return len(spec["choices"])
+    if spec["type"] == "int":
+        return (spec["high"] - spec["low"]) // (spec.get("step") or 1) + 1
+    if spec.get("step"):
+        return round((spec["high"] - spec["low"]) / spec["step"]) + 1
+    raise InvalidInput(
+        f"the grid sampler needs a step for float parameter {name!r}", field=f"space.{name}"
+    )
 
 
 def grid_size(space: dict[str, dict[str, Any]]) -> int:
-    return math.prod(len(v) for v in grid_values(space).values())
+    return math.prod(_grid_count(name, spec) for name, spec in space.items())
+
+
+def grid_values(space: dict[str, dict[str, Any]]) -> dict[str, list[Any]]:
+    """The grid of a space (at most MAX_GRID points, checked at creation): choices, int
+    ranges by step, float ranges that have a step."""
+    out: dict[str, list[Any]] = {}
+    for name, spec in space.items():
+        n = _grid_count(name, spec)
+        if spec["type"] == "categorical":
+            out[name] = list(spec["choices"])
+        elif spec["type"] == "int":
+            out[name] = [spec["low"] + i * (spec.get("step") or 1) for i in range(n)]
+        else:
+            out[name] = [spec["low"] + i * spec["step"] for i in range(n)]
+    return out
 
 
 def make_sampler(name: str, space: dict[str, dict[str, Any]], seed: int | None):

@@ -18,7 +18,7 @@ class EnqueueIn(Schema):
     identifier: Identifier
     hyper_parameters: dict[str, Any] = {}
     grid: dict[str, list[Any]] | None = None
-    n_trials: Annotated[int, Field(ge=1, le=10_000)] = 1
+    n_trials: Annotated[int, Field(ge=1)] = 1
     metrics: Annotated[list[MetricSpec], Field(max_length=1000)] = []
     lease_seconds: Lease | None = None
     max_retries: Retries | None = None

@@ -14,6 +14,7 @@ from kuro._errors import InvalidInput
 from kuro.server.queue.selectors import prune_flags
 from kuro.server.tracking import selectors, services
 from kuro.server.tracking.schemas import (
+    ERRORS,
     AcquireIn,
     AcquireOut,
     BatchIn,
@@ -24,6 +25,7 @@ from kuro.server.tracking.schemas import (
     ExperimentIn,
     GroupExperimentsOut,
     GroupOut,
+    HealthOut,
     HeartbeatOut,
     HistoryIn,
     MetricIn,
@@ -39,10 +41,8 @@ _NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
 
 router = Router()
 
-ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
-
-@router.get("/health", tags=["server"], auth=None)
+@router.get("/health", response={200: HealthOut, 500: ErrorOut}, tags=["server"], auth=None)
 def health(request: HttpRequest) -> dict[str, str]:
     """Liveness check and server version."""
     return {"status": "ok", "version": __version__}
@@ -58,7 +58,7 @@ def worker_register(request: HttpRequest, body: WorkerIn):
     return selectors.worker_detail(name=body.name)
 
 
-@router.get("/workers", response=list[WorkerOut], tags=["workers"])
+@router.get("/workers", response={200: list[WorkerOut], **ERRORS}, tags=["workers"])
 def worker_list(request: HttpRequest):
     return selectors.worker_list()
 
@@ -71,7 +71,7 @@ def worker_detail(request: HttpRequest, name: str):
 # Groups, metrics, experiments -----------------------------------------------------------
 
 
-@router.get("/groups", response=list[GroupOut], tags=["groups"])
+@router.get("/groups", response={200: list[GroupOut], **ERRORS}, tags=["groups"])
 def group_list(request: HttpRequest):
     """Every group with its counts of experiments and trials."""
     return selectors.group_list()

@@ -9,7 +9,7 @@ from typing import Any
 
 from kuro._errors import InvalidInput
 
-__all__ = ["MAX_DEPTH", "hyper_parameters_key", "normalize"]
+__all__ = ["MAX_DEPTH", "canonical_text", "hyper_parameters_key", "normalize"]
 
 MAX_DEPTH = 16
 
@@ -38,9 +38,13 @@ def normalize(value: Any, *, field: str = "hyper_parameters", depth: int = 0) ->
     raise InvalidInput(f"{field} holds a {type(value).__name__}, not a JSON value", field=field)
 
 
-def hyper_parameters_key(hyper_parameters: dict[str, Any]) -> str:
-    """SHA-256 of the canonical JSON of a hyper-parameter object: key order does not matter."""
-    text = json.dumps(
+def canonical_text(hyper_parameters: dict[str, Any]) -> str:
+    """The canonical JSON of a hyper-parameter object: sorted keys, integral floats as ints."""
+    return json.dumps(
         normalize(hyper_parameters), sort_keys=True, separators=(",", ":"), ensure_ascii=False
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def hyper_parameters_key(hyper_parameters: dict[str, Any]) -> str:
+    """SHA-256 of the canonical JSON of a hyper-parameter object: key order does not matter."""
+    return hashlib.sha256(canonical_text(hyper_parameters).encode()).hexdigest()

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -25,6 +27,7 @@ from kuro._errors import (
     ModeRequired,
     NotFound,
     PayloadTooLarge,
+    ServerBusy,
     ServerError,
 )
 
@@ -43,6 +46,7 @@ HTTP_STATUS: dict[type[KuroError], int] = {
     AuthError: 401,
     Forbidden: 403,
     ServerError: 500,
+    ServerBusy: 503,
 }
 
 
@@ -130,7 +134,23 @@ def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
+def _is_busy(exc: Exception) -> bool:
+    """A lock the database would not grant in time: SQLite's BUSY, PostgreSQL's lock
+    timeouts, deadlocks and serialization failures. Worth a retry, not a 500."""
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return True
+    return getattr(cause, "sqlstate", None) in ("55P03", "40001", "40P01")
+
+
 def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    if isinstance(exc, OperationalError) and _is_busy(exc):
+        logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+        response = error_response(
+            ServerBusy("the database is busy; send the request again in a moment")
+        )
+        response["Retry-After"] = "1"
+        return response
     logger.exception("unexpected error on %s %s", request.method, request.path)
     return error_response(ServerError("the server failed; the error is in its log"))
 

@@ -67,7 +67,7 @@ class ExperimentIn(Schema):
     group: Name
     identifier: Identifier
     hyper_parameters: dict[str, Any] = {}
-    n_trials: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    n_trials: Annotated[int, Field(ge=1)] = 1
     metrics: Annotated[list[MetricSpec], Field(max_length=1000)] = []
 
 
@@ -214,3 +214,12 @@ class ErrorOut(Schema):
     error: str
     message: str
     detail: Any = None
+
+
+# Every status an operation may answer besides 200, in Kuro's one error format.
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 500, 503)}
+
+
+class HealthOut(Schema):
+    status: str
+    version: str

@@ -55,8 +55,9 @@ def work_enqueue(
     metrics: Iterable[tuple[str, str | None]] = (),
     lease_seconds: int | None = None,
     max_retries: int | None = None,
-) -> list[Experiment]:
-    """Queue ``n_trials`` trials of each setting (one, or every combination of ``grid``).
+) -> tuple[list[Experiment], int]:
+    """Queue ``n_trials`` trials of each setting (one, or every combination of ``grid``);
+    answers the experiments and how many trials were queued now.
 
     Settings already queued or run are not queued twice: an experiment gets queued trials
     only for the numbers it does not have yet.
@@ -69,6 +70,7 @@ def work_enqueue(
     settings_list = grid_expand(hyper_parameters=hyper_parameters or {}, grid=grid)
     metrics = list(metrics)
     experiments = []
+    queued = 0
     with transaction.atomic():
         for hp in settings_list:
             experiment = experiment_get_or_create(
@@ -78,9 +80,9 @@ def work_enqueue(
                 n_trials=n_trials,
                 metrics=metrics,
             )
-            queue_trials(experiment=experiment, lease_seconds=lease, max_retries=retries)
+            queued += queue_trials(experiment=experiment, lease_seconds=lease, max_retries=retries)
             experiments.append(experiment)
-    return experiments
+    return experiments, queued
 
 
 def queue_trials(*, experiment: Experiment, lease_seconds: int, max_retries: int) -> int:

@@ -6,10 +6,10 @@ import statistics
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kuro._errors import InvalidInput
+from kuro._errors import Conflict, InvalidInput
 from kuro.server.queue import optuna_glue
 from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.services.enqueue import queue_trials
@@ -155,60 +155,82 @@ def sweep_reconcile(*, sweep: Sweep) -> int:
     return scored
 
 
+_ASK_ATTEMPTS = 5
+
+
 def sweep_ask(*, sweep: Sweep) -> SweepConfig | None:
     """Ask the sampler for the next configuration and queue its ``n_trials`` trials; None
-    when the sweep has proposed ``max_configs`` configurations already."""
+    when the sweep has proposed ``max_configs`` configurations already.
+
+    The sampler runs outside any write transaction (TPE over a thousand configurations
+    takes a while); the proposal is then stored only if no other process stored
+    configuration ``number`` meanwhile (compare-and-set on the unique number), else the
+    sampler is asked again with what is there now.
+    """
     with transaction.atomic():
-        sweep = Sweep.objects.select_for_update().get(pk=sweep.pk)
         sweep_reconcile(sweep=sweep)
+    for _ in range(_ASK_ATTEMPTS):
         configs = list(sweep.configs.order_by("number"))
         if len(configs) >= sweep.max_configs:
             return None
-        distributions = optuna_glue.distributions_of(sweep.space)
-        # A seed per configuration number: a rebuilt sampler never repeats an earlier draw.
-        seed = None if sweep.seed is None else sweep.seed * 1_000_003 + len(configs)
-        study = optuna_glue.build_study(
-            direction=sweep.objective.mode,
-            sampler=optuna_glue.make_sampler(sweep.sampler, sweep.space, seed),
-            distributions=distributions,
-            configs=[
-                {
-                    "params": c.params,
-                    "state": c.state,
-                    "value": c.value,
-                    "system_attrs": c.system_attrs,
-                }
-                for c in configs
-            ],
-        )
-        params, system_attrs = optuna_glue.ask(study, distributions)
         number = len(configs)
-        hyper_parameters = {**sweep.fixed, **params}
-        if Experiment.objects.filter(
-            group=sweep.group,
-            identifier=sweep.identifier,
-            hyper_parameters_key=hyper_parameters_key(hyper_parameters),
-        ).exists():
-            # The same setting again (a sampler may repeat one, or it ran outside the
-            # sweep): a configuration of its own, told apart by one reserved key.
-            hyper_parameters["kuro_sweep_config"] = f"{sweep.pk}.{number}"
-        experiment = experiment_get_or_create(
-            group=sweep.group.name,
-            identifier=sweep.identifier,
-            hyper_parameters=hyper_parameters,
-            n_trials=sweep.n_trials,
-            metrics=[(sweep.objective.name, sweep.objective.mode)],
-        )
-        config = SweepConfig.objects.create(
-            sweep=sweep,
-            number=number,
-            experiment=experiment,
-            params=params,
-            system_attrs=system_attrs,
-        )
-        queue_trials(
-            experiment=experiment,
-            lease_seconds=sweep.lease_seconds,
-            max_retries=sweep.max_retries,
-        )
+        params, system_attrs = _propose(sweep, configs)
+        try:
+            with transaction.atomic():
+                return _store(sweep, number, params, system_attrs)
+        except IntegrityError:
+            continue  # another process stored this number first: ask again
+    raise Conflict("too many concurrent proposals for this sweep; try again")
+
+
+def _propose(sweep: Sweep, configs: list[SweepConfig]) -> tuple[dict, dict]:
+    distributions = optuna_glue.distributions_of(sweep.space)
+    # A seed per configuration number: a rebuilt sampler never repeats an earlier draw.
+    seed = None if sweep.seed is None else sweep.seed * 1_000_003 + len(configs)
+    study = optuna_glue.build_study(
+        direction=sweep.objective.mode,
+        sampler=optuna_glue.make_sampler(sweep.sampler, sweep.space, seed),
+        distributions=distributions,
+        configs=[
+            {
+                "params": c.params,
+                "state": c.state,
+                "value": c.value,
+                "system_attrs": c.system_attrs,
+            }
+            for c in configs
+        ],
+    )
+    return optuna_glue.ask(study, distributions)
+
+
+def _store(sweep: Sweep, number: int, params: dict, system_attrs: dict) -> SweepConfig:
+    hyper_parameters = {**sweep.fixed, **params}
+    if Experiment.objects.filter(
+        group=sweep.group,
+        identifier=sweep.identifier,
+        hyper_parameters_key=hyper_parameters_key(hyper_parameters),
+    ).exists():
+        # The same setting again (a sampler may repeat one, or it ran outside the
+        # sweep): a configuration of its own, told apart by one reserved key.
+        hyper_parameters["kuro_sweep_config"] = f"{sweep.pk}.{number}"
+    experiment = experiment_get_or_create(
+        group=sweep.group.name,
+        identifier=sweep.identifier,
+        hyper_parameters=hyper_parameters,
+        n_trials=sweep.n_trials,
+        metrics=[(sweep.objective.name, sweep.objective.mode)],
+    )
+    config = SweepConfig.objects.create(
+        sweep=sweep,
+        number=number,
+        experiment=experiment,
+        params=params,
+        system_attrs=system_attrs,
+    )
+    queue_trials(
+        experiment=experiment,
+        lease_seconds=sweep.lease_seconds,
+        max_retries=sweep.max_retries,
+    )
     return config

@@ -5,14 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from kuro._errors import InvalidInput, ModeConflict, ModeRequired
+from kuro._errors import InvalidInput, ModeConflict, ModeRequired, PayloadTooLarge
 from kuro._wire import MODES, infer_mode
-from kuro.server.tracking.canonical import hyper_parameters_key, normalize
+from kuro.server.tracking.canonical import canonical_text, hyper_parameters_key
 from kuro.server.tracking.models import Experiment, Group, Metric
 
-__all__ = ["experiment_get_or_create", "group_get_or_create", "metric_get_or_create"]
+__all__ = [
+    "experiment_get_or_create",
+    "experiment_metrics_check",
+    "group_get_or_create",
+    "metric_get_or_create",
+]
 
 
 def group_get_or_create(*, name: str) -> Group:
@@ -66,10 +72,22 @@ def experiment_get_or_create(
 
     A later call may raise ``n_trials`` (never lower it) and attach more metrics.
     """
-    if n_trials < 1:
-        raise InvalidInput("n_trials must be at least 1", field="n_trials")
+    limits = settings.KURO_LIMITS
+    if not 1 <= n_trials <= limits["max_trials"]:
+        raise InvalidInput(
+            f"n_trials is between 1 and {limits['max_trials']} (KURO_MAX_TRIALS), not {n_trials}",
+            field="n_trials",
+            detail={"field": "n_trials", "limit": limits["max_trials"]},
+        )
     hyper_parameters = hyper_parameters or {}
-    normalize(hyper_parameters)
+    size = len(canonical_text(hyper_parameters).encode())
+    if size > limits["max_hyper_parameters_bytes"]:
+        raise PayloadTooLarge(
+            f"hyper_parameters take {size} bytes as JSON; at most "
+            f"{limits['max_hyper_parameters_bytes']} (KURO_MAX_HYPER_PARAMETERS_BYTES)",
+            field="hyper_parameters",
+            detail={"field": "hyper_parameters", "limit": limits["max_hyper_parameters_bytes"]},
+        )
     key = hyper_parameters_key(hyper_parameters)
     with transaction.atomic():
         group_obj = group_get_or_create(name=group)
@@ -87,5 +105,19 @@ def experiment_get_or_create(
             experiment.n_trials = n_trials
             experiment.save(update_fields=["n_trials"])
         if metric_objs:
+            experiment_metrics_check(experiment=experiment, adding=len(metric_objs))
             experiment.metrics.add(*metric_objs)
     return experiment
+
+
+def experiment_metrics_check(
+    *, experiment: Experiment, adding: int, field: str = "metrics"
+) -> None:
+    """Refuse to grow an experiment past KURO_MAX_METRICS metrics."""
+    limit = settings.KURO_LIMITS["max_metrics"]
+    if adding and experiment.metrics.count() + adding > limit:
+        raise PayloadTooLarge(
+            f"an experiment has at most {limit} metrics (KURO_MAX_METRICS)",
+            field=field,
+            detail={"field": field, "limit": limit},
+        )

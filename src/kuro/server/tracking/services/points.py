@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -142,6 +143,22 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
     # A metric reported by a trial belongs to its experiment from then on.
     pairs = {(owners[trial_id][0], metric_id) for (trial_id, _), metric_id in out.items()}
     link = Experiment.metrics.through
+    linked = set(
+        link.objects.filter(experiment_id__in={e for e, _ in pairs}).values_list(
+            "experiment_id", "metric_id"
+        )
+    )
+    new = Counter(e for e, m in pairs - linked)
+    if new:
+        counts = Counter(e for e, _ in linked)
+        limit = settings.KURO_LIMITS["max_metrics"]
+        for experiment_id, adding in new.items():
+            if counts[experiment_id] + adding > limit:
+                raise PayloadTooLarge(
+                    f"experiment {experiment_id} would have more than {limit} metrics "
+                    "(KURO_MAX_METRICS)",
+                    detail={"field": "series", "limit": limit},
+                )
     link.objects.bulk_create(
         [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs)], ignore_conflicts=True
     )
