@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["server", "dashboard"]
+BENCHMARKS = ["server", "dashboard", "queue"]
 
 
 def main(argv: list[str]) -> int:

@@ -25,12 +25,11 @@ def leases_reap(*, now: datetime | None = None) -> int:
     next attempt; past ``max_retries`` the last attempt fails with the reason instead.
     Answers how many trials were reaped."""
     now = now or timezone.now()
+    expired = Trial.objects.filter(status=Trial.Status.RUNNING, lease_expires_at__lt=now)
+    if not expired.exists():
+        return 0  # the common case: no write transaction, no write lock taken
     with transaction.atomic():
-        expired = list(
-            locked(
-                Trial.objects.filter(status=Trial.Status.RUNNING, lease_expires_at__lt=now)
-            ).order_by("id")
-        )
+        expired = list(locked(expired).order_by("id"))
         retries = []
         for trial in expired:
             silent = (
