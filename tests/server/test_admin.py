@@ -35,14 +35,14 @@ def test_changelist_search_and_change_pages_load(admin_client, model):
         series=[PointSeries(trial_id=trial.pk, metric="loss", steps=[0], values=[1.0])],
         batch_id="b",
     )
-    sweep_create(
+    sweep = sweep_create(
         group="g",
         identifier="s",
         objective="loss",
         max_configs=1,
         space={"x": {"type": "float", "low": 0, "high": 1}},
     )
-    work_claim(worker="w", sweep_id=1)
+    work_claim(worker="w", sweep_id=sweep.pk)
     token_create(name="t")
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
