@@ -1,30 +1,17 @@
 """Downloads of a selection: the ``kuro.export/1`` JSON document, and the same data as CSV
-with one row per point."""
+with one row per point, in exactly the columns ``kuro export -o FILE.csv`` writes (the
+client's writer: one schema, however the data leaves Kuro)."""
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["CSV_COLUMNS", "export_csv", "export_json"]
+from kuro.client._export import write_csv
 
-CSV_COLUMNS = (
-    "group",
-    "experiment_id",
-    "identifier",
-    "hyper_parameters",
-    "trial_id",
-    "trial_number",
-    "worker",
-    "status",
-    "metric",
-    "step",
-    "value",
-    "time",
-)
+__all__ = ["export_csv", "export_json"]
 
 
 def export_json(document: Mapping[str, Any]) -> str:
@@ -33,18 +20,8 @@ def export_json(document: Mapping[str, Any]) -> str:
 
 
 def export_csv(document: Mapping[str, Any]) -> str:
-    """One row per point; ``hyper_parameters`` as JSON, values as on the wire (``NaN``...)."""
+    """One row per point: group, experiment, ``hp.<name>`` per hyper-parameter, trial,
+    metric, step, value (``NaN``... as on the wire) and time."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    group = document["group"]
-    for e in document["experiments"]:
-        params = json.dumps(e["hyper_parameters"], sort_keys=True)
-        for t in e["trials"]:
-            head = (group, e["id"], e["identifier"], params, t["id"], t["number"], t["worker"])
-            for metric, s in (t.get("series") or {}).items():
-                writer.writerows(
-                    (*head, t["status"], metric, step, value, time)
-                    for step, value, time in zip(s["steps"], s["values"], s["times"], strict=True)
-                )
+    write_csv(dict(document), out)
     return out.getvalue()

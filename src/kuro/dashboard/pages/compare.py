@@ -246,8 +246,14 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
                                 html.Pre(id="compare-json", className="kuro-json"),
                             ],
                         ),
-                        subtitle="Downloads use the full data in the kuro.export/1 schema "
-                        "(CSV: one row per point).",
+                        subtitle=[
+                            "Downloads hold every point, in the kuro.export/1 schema (CSV: one "
+                            "row per point). From a script: ",
+                            html.Code("GET /api/v1/export?group=…"),
+                            " or ",
+                            html.Code("kuro.Api().export(group)"),
+                            ".",
+                        ],
                         tools=downloads,
                     ),
                 ],
@@ -259,6 +265,10 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
 
 
 dash.register_page(__name__, path="/", name="Compare", title="Kuro · compare", layout=layout)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
 def _selected(rows: list[dict[str, Any]] | None) -> list[int]:
@@ -302,10 +312,13 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
     n_trials = sum(len(e["trials"]) for e in data["experiments"])
     running = sum(e["status_counts"].get("running", 0) for e in data["experiments"])
     stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
-    status = (
-        f"{len(data['experiments'])} experiments · {n_trials} trials"
-        + (f" · {running} running" if running else "")
-        + f" · updated {stamp}"
+    status = " · ".join(
+        [
+            _count(len(data["experiments"]), "experiment"),
+            _count(n_trials, "trial"),
+            *([f"{running} running"] if running else []),
+            f"updated {stamp}",
+        ]
     )
     message = (
         None
