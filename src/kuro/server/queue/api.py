@@ -17,7 +17,7 @@ from kuro.server.queue.schemas import (
     WorkIn,
     WorkOut,
 )
-from kuro.server.tracking.schemas import ERRORS
+from kuro.server.tracking.schemas import ERRORS, PathId, QueryId
 from kuro.server.tracking.selectors import trial_detail
 
 router = Router(tags=["queue"])
@@ -40,7 +40,7 @@ def work_enqueue(request: HttpRequest, body: EnqueueIn):
 
 
 @router.get("/queue", response={200: QueueStatusOut, **ERRORS})
-def queue_status(request: HttpRequest, group: str | None = None, sweep: int | None = None):
+def queue_status(request: HttpRequest, group: str | None = None, sweep: QueryId | None = None):
     """Counts of queued work by status, for a group, a sweep, or everything."""
     return selectors.queue_status(group=group, sweep_id=sweep)
 
@@ -71,7 +71,7 @@ def sweep_list(request: HttpRequest):
 
 
 @router.get("/sweeps/{sweep_id}", response={200: SweepDetailOut, **ERRORS}, tags=["sweeps"])
-def sweep_detail(request: HttpRequest, sweep_id: int):
+def sweep_detail(request: HttpRequest, sweep_id: PathId):
     """Progress by status, every configuration with mean ± std over its trials, the best."""
     return selectors.sweep_detail(sweep_id=sweep_id)
 
@@ -79,6 +79,6 @@ def sweep_detail(request: HttpRequest, sweep_id: int):
 @router.get(
     "/sweeps/{sweep_id}/importance", response={200: dict[str, float], **ERRORS}, tags=["sweeps"]
 )
-def sweep_importance(request: HttpRequest, sweep_id: int):
+def sweep_importance(request: HttpRequest, sweep_id: PathId):
     """Optuna's parameter importances over the scored configurations."""
     return selectors.sweep_importance(sweep_id=sweep_id)

@@ -183,7 +183,7 @@ def make_pruner(name: str, options: dict[str, Any]):
             return optuna.pruners.MedianPruner(**options)
         if name == "hyperband":
             return optuna.pruners.HyperbandPruner(**options)
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         raise InvalidInput(f"pruner_options: {e}", field="pruner_options") from None
     return optuna.pruners.NopPruner()
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from kuro.server.tracking.schemas import Identifier, MetricSpec, Mode, Name, TrialDetailOut
+from kuro.server.tracking.schemas import Id, Identifier, MetricSpec, Mode, Name, TrialDetailOut
 
 Lease = Annotated[int, Field(ge=1, le=7 * 24 * 3600)]
 Retries = Annotated[int, Field(ge=0, le=100)]
@@ -39,7 +39,7 @@ class QueueStatusOut(Schema):
 class WorkIn(Schema):
     worker: Name
     group: Name | None = None
-    sweep: int | None = None
+    sweep: Id | None = None
 
 
 class WorkOut(Schema):
@@ -63,7 +63,7 @@ class SweepIn(Schema):
     objective: Name
     mode: Mode | None = None
     sampler: Literal["tpe", "random", "grid", "cmaes", "gp"] = "tpe"
-    seed: int | None = None
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
     max_configs: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
     n_trials: Annotated[int, Field(ge=1, le=1000)] = 1
     pruner: Literal["none", "median", "hyperband"] = "none"

@@ -15,6 +15,7 @@ from kuro.server.queue.selectors import prune_flags
 from kuro.server.tracking import selectors, services
 from kuro.server.tracking.schemas import (
     ERRORS,
+    MAX_ID,
     AcquireIn,
     AcquireOut,
     BatchIn,
@@ -30,6 +31,7 @@ from kuro.server.tracking.schemas import (
     HistoryIn,
     MetricIn,
     MetricOut,
+    PathId,
     TrialDetailOut,
     TrialHistoryOut,
     WorkerIn,
@@ -109,7 +111,7 @@ def group_experiments(request: HttpRequest, group: str):
     response={200: ExperimentDetailOut, **ERRORS},
     tags=["experiments"],
 )
-def experiment_detail(request: HttpRequest, experiment_id: int):
+def experiment_detail(request: HttpRequest, experiment_id: PathId):
     return selectors.experiment_detail(experiment_id=experiment_id)
 
 
@@ -127,7 +129,7 @@ def group_export(request: HttpRequest, group: str):
     response={200: AcquireOut, **ERRORS},
     tags=["trials"],
 )
-def trial_acquire(request: HttpRequest, experiment_id: int, body: AcquireIn):
+def trial_acquire(request: HttpRequest, experiment_id: PathId, body: AcquireIn):
     """Resume this worker's unfinished trial, else start a new one, else ``trial: null``."""
     trial = services.trial_acquire(experiment_id=experiment_id, worker=body.worker)
     if trial is None:
@@ -136,14 +138,14 @@ def trial_acquire(request: HttpRequest, experiment_id: int, body: AcquireIn):
 
 
 @router.get("/trials/{trial_id}", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
-def trial_detail(request: HttpRequest, trial_id: int):
+def trial_detail(request: HttpRequest, trial_id: PathId):
     return selectors.trial_detail(trial_id=trial_id)
 
 
 @router.post(
     "/trials/{trial_id}/heartbeat", response={200: HeartbeatOut, **ERRORS}, tags=["trials"]
 )
-def trial_heartbeat(request: HttpRequest, trial_id: int):
+def trial_heartbeat(request: HttpRequest, trial_id: PathId):
     """The trial's worker is alive."""
     trial = services.trial_heartbeat(trial_id=trial_id)
     return {
@@ -156,7 +158,7 @@ def trial_heartbeat(request: HttpRequest, trial_id: int):
 
 
 @router.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
-def trial_end(request: HttpRequest, trial_id: int, body: EndIn):
+def trial_end(request: HttpRequest, trial_id: PathId, body: EndIn):
     """End a trial as complete or failed (with the error text)."""
     services.trial_end(trial_id=trial_id, status=body.status, error=body.error)
     return selectors.trial_detail(trial_id=trial_id)
@@ -207,9 +209,11 @@ def _trial_ids(text: str) -> list[int]:
     try:
         ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
+        ids = None
+    if ids is None or not all(1 <= i <= MAX_ID for i in ids):
         raise InvalidInput(
-            "trial_ids is a comma-separated list of integers", field="trial_ids"
-        ) from None
+            "trial_ids is a comma-separated list of positive 64-bit integers", field="trial_ids"
+        )
     if not ids:
         raise InvalidInput("trial_ids names no trial", field="trial_ids")
     return ids

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from ninja import Schema
+from ninja import Path, Query, Schema
 from pydantic import Field, StrictFloat, StrictInt
 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
@@ -14,7 +14,14 @@ NonFinite = Literal["NaN", "Infinity", "-Infinity"]
 # A metric value on the wire: a JSON number or one of the three non-finite strings.
 WireFloat = StrictFloat | NonFinite
 Step = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
+MAX_ID = 2**63 - 1
+# A database id: positive and within 64 bits, so that no id can overflow a query.
+Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
 Text = Annotated[str, Field(max_length=300)]
+
+
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
 
 
 class Gpu(Schema):
@@ -139,7 +146,7 @@ class HeartbeatOut(Schema):
 
 
 class SeriesIn(Schema):
-    trial_id: StrictInt
+    trial_id: Id
     metric: Name
     steps: list[Step]
     values: list[WireFloat]
@@ -148,7 +155,7 @@ class SeriesIn(Schema):
 
 
 class PointIn(Schema):
-    trial_id: StrictInt
+    trial_id: Id
     metric: Name
     step: Step
     value: WireFloat
@@ -169,7 +176,7 @@ class BatchOut(Schema):
 
 
 class HistoryIn(Schema):
-    trial_ids: Annotated[list[StrictInt], Field(min_length=1)]
+    trial_ids: Annotated[list[Id], Field(min_length=1)]
     metrics: list[Name] | None = None
     max_points: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
 

@@ -55,6 +55,8 @@ def sweep_create(
         raise InvalidInput(
             f"pruner is one of {', '.join(Sweep.Pruner.values)}, not {pruner!r}", field="pruner"
         )
+    if seed is not None and not 0 <= seed < 2**32:
+        raise InvalidInput("seed is between 0 and 2**32 - 1", field="seed")
     optuna_glue.check_sampler(sampler, space)
     optuna_glue.make_pruner(pruner, pruner_options or {})
     if max_configs is None:
