@@ -85,3 +85,15 @@ def test_heartbeat_moves_forward(experiment):
     trial = trial_acquire(experiment_id=experiment.pk, worker="w")
     before = trial.heartbeat_at
     assert trial_heartbeat(trial_id=trial.pk).heartbeat_at >= before
+
+
+def test_extra_trial_beyond_n_trials_is_kept_and_marked(experiment):
+    """Offline work replayed past n_trials is stored as an extra trial, never dropped."""
+    for i in range(3):
+        trial_end(
+            trial_id=trial_acquire(experiment_id=experiment.pk, worker=f"w{i}").pk,
+            status="complete",
+        )
+    assert trial_acquire(experiment_id=experiment.pk, worker="offline") is None
+    extra = trial_acquire(experiment_id=experiment.pk, worker="offline", extra=True)
+    assert (extra.number, extra.extra) == (3, True)

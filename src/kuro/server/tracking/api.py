@@ -130,8 +130,11 @@ def group_export(request: HttpRequest, group: str):
     tags=["trials"],
 )
 def trial_acquire(request: HttpRequest, experiment_id: PathId, body: AcquireIn):
-    """Resume this worker's unfinished trial, else start a new one, else ``trial: null``."""
-    trial = services.trial_acquire(experiment_id=experiment_id, worker=body.worker)
+    """Resume this worker's unfinished trial, else start a new one, else ``trial: null``.
+    With ``extra`` (replaying offline work), a trial beyond n_trials is made, marked extra."""
+    trial = services.trial_acquire(
+        experiment_id=experiment_id, worker=body.worker, extra=body.extra
+    )
     if trial is None:
         return {"trial": None, "reason": "no_more_trials"}
     return {"trial": selectors.trial_detail(trial_id=trial.pk), "reason": None}

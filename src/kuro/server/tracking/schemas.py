@@ -125,6 +125,8 @@ class TrialDetailOut(TrialOut):
 
 class AcquireIn(Schema):
     worker: Name
+    # Offline replays: a trial made offline beyond n_trials is stored, marked extra.
+    extra: bool = False
 
 
 class AcquireOut(Schema):
