@@ -207,11 +207,6 @@ def test_batch_resent_after_lost_answer_is_applied_once(live_kuro, make_worker, 
     assert history["steps"] == list(range(100)) and history["count"] == 100
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server: POST /experiments/{id}/trials does not pass AcquireIn.extra to "
-    "services.trial_acquire(extra=...) yet; the client sends it",
-)
 def test_offline_trials_beyond_n_trials_are_marked_extra(live_kuro, make_worker, group, api):
     """A trial made offline when the experiment filled up meanwhile is stored, marked extra."""
     offline = make_worker(live_kuro.url, mode="offline")

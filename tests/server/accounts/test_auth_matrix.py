@@ -143,7 +143,6 @@ def test_auth_matrix(world, method, path, body):
 
 def test_session_login_reads_but_cannot_write(world, django_user_model):
     """A logged-in person reads the API from the browser; writes need a token."""
-    ids, _ = world
     django_user_model.objects.create_user(username="ada", password="correct horse")
     client = Client()
     assert client.login(username="ada", password="correct horse")
