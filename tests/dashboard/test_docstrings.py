@@ -7,9 +7,10 @@ import doctest
 import pytest
 
 from kuro.dashboard import aggregation, formats, tables
+from kuro.dashboard.figures import bars
 
 
-@pytest.mark.parametrize("module", [aggregation, formats, tables])
+@pytest.mark.parametrize("module", [aggregation, bars, formats, tables])
 def test_docstring_examples(module):
     """Every example in the module's docstrings gives what it shows."""
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro.dashboard.figures.bars import bar_figure, rank_best_first
+from kuro.dashboard.figures.bars import bar_figure, rank_best_first, verdict
 from kuro.dashboard.figures.parallel import parallel_figure
 
 ROWS = [
@@ -30,6 +30,16 @@ def test_bar_figure_has_error_bars_best_on_top():
     assert trace["y"] == ["b", "d", "a"]
     assert trace["error_x"]["array"] == [0.0, 0.05, 0.1]
     assert figure["layout"]["yaxis"]["autorange"] == "reversed"
+
+
+def test_verdict_names_winner_margin_and_runner_up():
+    """The winner by mean, its margin over the runner-up (positive: better)."""
+    result = verdict(ROWS, "min")
+    assert result["winner"]["experiment_id"] == 1
+    assert result["runner_up"]["experiment_id"] == 4
+    assert result["margin"] == pytest.approx(0.2)
+    assert verdict(ROWS[2:3], "max") is None
+    assert verdict(ROWS[:1], "max")["runner_up"] is None
 
 
 def test_bar_figure_caps_bars():

@@ -9,7 +9,7 @@ from typing import Any
 
 from kuro.dashboard.figures.theme import base_layout
 
-__all__ = ["MAX_BARS", "bar_figure", "rank_best_first"]
+__all__ = ["MAX_BARS", "bar_figure", "rank_best_first", "verdict"]
 
 MAX_BARS = 25
 
@@ -20,6 +20,28 @@ def rank_best_first(rows: Sequence[Mapping[str, Any]], mode: str) -> list[Mappin
     without = [r for r in rows if r not in with_mean]
     with_mean.sort(key=lambda r: r["mean"], reverse=mode == "max")
     return with_mean + without
+
+
+def verdict(rows: Sequence[Mapping[str, Any]], mode: str) -> dict[str, Any] | None:
+    """The winner of one metric's aggregate rows, its margin over the runner-up (positive
+    means better) and its noise: ``{"winner", "runner_up", "margin"}``, or None.
+
+    >>> result = verdict([{"experiment_id": 1, "mean": 0.8, "std": 0.01},
+    ...                   {"experiment_id": 2, "mean": 0.9, "std": 0.02}], "max")
+    >>> result["winner"]["experiment_id"], round(result["margin"], 3)
+    (2, 0.1)
+    """
+    ranked = [r for r in rank_best_first(rows, mode) if r.get("mean") is not None]
+    ranked = [r for r in ranked if math.isfinite(r["mean"])]
+    if not ranked:
+        return None
+    winner = ranked[0]
+    runner_up = ranked[1] if len(ranked) > 1 else None
+    margin = None
+    if runner_up is not None:
+        margin = winner["mean"] - runner_up["mean"]
+        margin = margin if mode == "max" else -margin
+    return {"winner": winner, "runner_up": runner_up, "margin": margin}
 
 
 def bar_figure(

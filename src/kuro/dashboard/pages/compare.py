@@ -19,10 +19,11 @@ from dash import Input, Output, State, callback, dcc, html, no_update
 from kuro._errors import KuroError
 from kuro.dashboard.aggregation import best_trial, differing_keys, experiment_aggregates
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
+from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.export import export_csv, export_json
-from kuro.dashboard.figures.bars import bar_figure
+from kuro.dashboard.figures.bars import bar_figure, verdict
 from kuro.dashboard.figures.curves import AGGREGATIONS, BANDS, MAX_POINTS, X_AXES, curve_figure
 from kuro.dashboard.figures.parallel import parallel_figure
 from kuro.dashboard.mount import PREFIX
@@ -38,7 +39,6 @@ from kuro.server.tracking import selectors
 __all__ = ["layout"]
 
 MAX_CURVE_EXPERIMENTS = 40
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
 
 GUIDE = """
 **Group**: a set of experiments compared together (one at a time here). **Experiment**: one
@@ -190,7 +190,7 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
                     section(
                         "Which setting wins",
                         [
-                            dcc.Loading(html.Div(id="compare-bars", className="kuro-chart-grid")),
+                            dcc.Loading(html.Div(id="compare-bars")),
                             html.H3("Aggregates over trials", className="kuro-h3"),
                             FilterGrid(
                                 "compare-aggregates",
@@ -265,6 +265,40 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
 
 
 dash.register_page(__name__, path="/", name="Compare", title="Kuro · compare", layout=layout)
+
+
+def _verdict_card(
+    metric: dict[str, str], result: dict[str, Any] | None, labels: dict[int, str]
+) -> html.Div:
+    """Which experiment wins a metric, by how much, and how noisy its trials are."""
+    arrow = "↑" if metric["mode"] == "max" else "↓"
+    head = html.Div(f"{metric['name']} {arrow}", className="kuro-verdict-metric")
+    if result is None:
+        return html.Div(
+            [head, html.Div("no values yet", className="kuro-muted")], className="kuro-verdict"
+        )
+    winner, runner_up = result["winner"], result["runner_up"]
+    spread = f" ± {winner['std']:.3g}" if winner["std"] is not None else ""
+    lines = [
+        head,
+        html.Div(labels.get(winner["experiment_id"], ""), className="kuro-verdict-winner"),
+        html.Div(
+            [html.Strong(f"{winner['mean']:.4g}{spread}"), f" over {_count(winner['n'], 'trial')}"],
+        ),
+    ]
+    if runner_up is not None:
+        margin = result["margin"]
+        noisy = winner["std"] is not None and abs(margin) < winner["std"]
+        lines.append(
+            html.Div(
+                [
+                    f"{margin:+.3g} ahead of {labels.get(runner_up['experiment_id'], '')}",
+                    html.Span(" · within one std", className="kuro-warn") if noisy else None,
+                ],
+                className="kuro-muted",
+            )
+        )
+    return html.Div(lines, className="kuro-verdict")
 
 
 def _count(n: int, noun: str) -> str:
@@ -374,15 +408,21 @@ def show_selection(
     colors = experiment_colors(e["id"] for e in experiments)
     metrics = [m for m in data["metrics"] if not names or m["name"] in names]
     aggregates = experiment_aggregates(experiments, metrics)
-    bars = []
+    bars, cards = [], []
     for metric in metrics:
         rows = [r for r in aggregates if r["metric"] == metric["name"]]
         if any(r["mean"] is not None for r in rows):
             figure = bar_figure(
                 metric=metric["name"], mode=metric["mode"], rows=rows, labels=labels, colors=colors
             )
-            bars.append(dcc.Graph(figure=figure, config=GRAPH_CONFIG, className="kuro-chart"))
-    if not bars:
+            bars.append(chart(figure, className="kuro-chart"))
+            cards.append(_verdict_card(metric, verdict(rows, metric["mode"]), labels))
+    if bars:
+        bars = [
+            html.Div(cards, className="kuro-verdicts"),
+            html.Div(bars, className="kuro-chart-grid"),
+        ]
+    else:
         bars = [empty_state("No metric values yet", "Bars appear once trials log values.")]
     aggregate_rows, aggregate_columns = aggregate_table(aggregates, labels)
     trial_rows, trial_columns = trial_table(experiments, data["metrics"], labels, f"{PREFIX}trial/")
@@ -536,7 +576,7 @@ def curve_charts(
         )
         charts.append(
             html.Div(
-                [dcc.Graph(figure=figure, config=GRAPH_CONFIG), caption],
+                [chart(figure), caption],
                 className="kuro-chart",
                 **{"data-metric": metric, "data-sampled": "yes" if info["sampled"] else "no"},
             )
@@ -559,7 +599,7 @@ def show_parallel(data: dict[str, Any] | None, metric: str | None) -> Any:
     )
     if figure is None:
         return empty_state(f"No trial has a value of {metric} yet")
-    return dcc.Graph(figure=figure, config=GRAPH_CONFIG)
+    return chart(figure)
 
 
 @callback(

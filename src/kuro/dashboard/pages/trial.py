@@ -12,6 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from kuro._errors import KuroError
 from kuro.dashboard.aggregation import flatten
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
+from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
 from kuro.dashboard.figures.theme import color
@@ -150,7 +151,7 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
         )
         charts.append(
             html.Div(
-                [dcc.Graph(figure=figure, config={"displaylogo": False}), caption],
+                [chart(figure), caption],
                 className="kuro-chart",
             )
         )
