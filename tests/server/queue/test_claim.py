@@ -124,3 +124,15 @@ def test_experiment_trial_claims_queued_work_of_that_experiment():
     trial = trial_acquire(experiment_id=experiment.pk, worker="w")
     assert (trial.number, trial.status, trial.lease_expires_at is not None) == (0, "running", True)
     assert Trial.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_failed_with_requeue_goes_back_to_the_queue():
+    """An agent stopped at once ends its trial failed and queues the work again."""
+    work_enqueue(group="g", identifier="m")
+    first = work_claim(worker="w1")
+    trial_end(trial_id=first.pk, status="failed", error="stopped by SIGTERM", requeue=True)
+    again = work_claim(worker="w2")
+    assert (again.number, again.attempt, again.status) == (first.number, 1, "running")
+    first.refresh_from_db()
+    assert (first.status, first.error) == ("failed", "stopped by SIGTERM")

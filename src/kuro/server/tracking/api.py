@@ -163,7 +163,9 @@ def trial_heartbeat(request: HttpRequest, trial_id: PathId):
 @router.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
 def trial_end(request: HttpRequest, trial_id: PathId, body: EndIn):
     """End a trial as complete or failed (with the error text)."""
-    services.trial_end(trial_id=trial_id, status=body.status, error=body.error)
+    services.trial_end(
+        trial_id=trial_id, status=body.status, error=body.error, requeue=body.requeue
+    )
     return selectors.trial_detail(trial_id=trial_id)
 
 

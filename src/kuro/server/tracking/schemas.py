@@ -137,6 +137,7 @@ class AcquireOut(Schema):
 class EndIn(Schema):
     status: Literal["complete", "failed", "pruned"] = "complete"
     error: Annotated[str, Field(max_length=65536)] = ""
+    requeue: bool = False
 
 
 class HeartbeatOut(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -122,9 +123,12 @@ def trial_heartbeat(*, trial_id: int) -> Trial:
 _END_STATUSES = (Trial.Status.COMPLETE, Trial.Status.FAILED, Trial.Status.PRUNED)
 
 
-def trial_end(*, trial_id: int, status: str, error: str = "") -> Trial:
+def trial_end(*, trial_id: int, status: str, error: str = "", requeue: bool = False) -> Trial:
     """End a running trial as complete, failed or pruned. Ending it again the same way is a
-    no-op; a lost attempt cannot end."""
+    no-op; a lost attempt cannot end. With ``requeue`` (a failed trial only: an agent told
+    to stop at once), its work goes back to the queue as the next attempt."""
+    if requeue and status != Trial.Status.FAILED:
+        raise InvalidInput("only a failed trial is queued again", field="requeue")
     if status not in _END_STATUSES:
         raise InvalidInput(
             f"a trial ends as 'complete', 'failed' or 'pruned', not {status!r}", field="status"
@@ -144,4 +148,14 @@ def trial_end(*, trial_id: int, status: str, error: str = "") -> Trial:
         trial.ended_at = timezone.now()
         trial.lease_expires_at = None
         trial.save(update_fields=["status", "error", "ended_at", "lease_expires_at"])
+        if requeue:
+            defaults = settings.KURO_QUEUE
+            Trial.objects.create(
+                experiment_id=trial.experiment_id,
+                number=trial.number,
+                attempt=trial.attempt + 1,
+                status=Trial.Status.QUEUED,
+                lease_seconds=trial.lease_seconds or defaults["lease_seconds"],
+                max_retries=max(trial.max_retries, trial.attempt + 1),
+            )
     return trial
