@@ -49,3 +49,10 @@ def test_auth_lets_a_logged_in_session_in(settings):
     client.set_cookie("sessionid", django_client.cookies["sessionid"].value)
     assert client.get("/dashboard/").status_code == 200
     assert client.get("/dashboard/_dash-layout").status_code == 200
+
+
+def test_group_links_encode_any_name():
+    """A group name with spaces or ampersands still links to its compare page."""
+    from kuro.dashboard.mount import group_href
+
+    assert group_href("a b&c") == "/dashboard/?group=a+b%26c"

@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user
@@ -25,11 +25,16 @@ from django.db import close_old_connections
 
 from kuro._errors import AuthError
 
-__all__ = ["PREFIX", "DashboardDispatcher", "mount_dashboard"]
+__all__ = ["PREFIX", "DashboardDispatcher", "group_href", "mount_dashboard"]
 
 PREFIX = "/dashboard/"
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def group_href(group: str) -> str:
+    """The compare page of a group (any name: the query is encoded)."""
+    return f"{PREFIX}?{urlencode({'group': group})}"
 
 
 class DashboardDispatcher:

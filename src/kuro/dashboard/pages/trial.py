@@ -17,7 +17,7 @@ from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
 from kuro.dashboard.figures.theme import color
 from kuro.dashboard.formats import duration_text, moment, number
-from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.mount import PREFIX, group_href
 from kuro.dashboard.tables import duration
 from kuro.server.tracking import selectors
 
@@ -77,9 +77,9 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
     except (KuroError, ValueError):
         return error_state(f"there is no trial {trial_id!r}"), ""
     history = selectors.metric_history(trial_ids=[trial["id"]], max_points=MAX_POINTS)[0]
-    group_href = f"{PREFIX}?group={trial['group']}"
+    group_link = group_href(trial["group"])
     subtitle = [
-        html.A(trial["group"], href=group_href),
+        html.A(trial["group"], href=group_link),
         f" / {trial['identifier']} #{trial['experiment_id']} / trial number {trial['number']}",
     ]
     facts = html.Div(

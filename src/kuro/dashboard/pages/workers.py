@@ -12,7 +12,7 @@ from kuro.dashboard.components.cards import section
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.formats import moment
-from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.mount import PREFIX, group_href
 from kuro.server.tracking import selectors
 
 __all__ = ["layout"]
@@ -76,6 +76,11 @@ def layout(**_: Any) -> html.Div:
 dash.register_page(__name__, path="/workers", name="Workers", title="Kuro · workers", layout=layout)
 
 
+def _escape(text: str) -> str:
+    """Text safe inside a Markdown link label."""
+    return "".join(f"\\{c}" if c in "\\[]()*_`<>" else c for c in text)
+
+
 def _gpus(gpus: list[dict[str, Any]]) -> str:
     return ", ".join(
         f"{g.get('name', '?')} ({g['memory_gib']:g} GiB)"
@@ -105,7 +110,7 @@ def show_workers(_clicks: int, _ticks: int) -> tuple:
             "started": moment(t["started_at"]),
             "heartbeat": moment(t["heartbeat_at"]),
             "trial": f"[#{t['id']}]({PREFIX}trial/{t['id']})",
-            "group": f"[{t['group']}]({PREFIX}?group={t['group']})",
+            "group": f"[{_escape(t['group'])}]({group_href(t['group'])})",
             "experiment": f"{t['identifier']} #{t['experiment_id']} · trial {t['number']}",
         }
         for t in selectors.running_trials()
