@@ -13,7 +13,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kuro.cli import accounts, export, server, sync
+    from kuro.cli import accounts, agent, export, queue, server, sweep, sync
 
     parser = argparse.ArgumentParser(prog="kuro", description="Kuro experiment management.")
     parser.add_argument("--version", action="version", version=f"kuro {__version__}")
@@ -22,6 +22,9 @@ def _parser() -> argparse.ArgumentParser:
     sync.register(commands)
     export.register(commands)
     accounts.register(commands)
+    queue.register(commands)
+    sweep.register(commands)
+    agent.register(commands)
     return parser
 
 

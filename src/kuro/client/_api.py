@@ -68,7 +68,8 @@ def _decode_series(history: list[dict[str, Any]]) -> None:
 
 
 class Api:
-    """Read-only access to a Kuro server (``server`` defaults to ``KURO_SERVER``).
+    """A Kuro server for scripts: reads, exports, the work queue and sweeps (``server``
+    defaults to ``KURO_SERVER``).
 
     Thread-safe; one pooled connection; network failures are retried a few times and then
     raised as ``kuro.TransportError``, a 4xx as the ``KuroError`` the server names.
@@ -165,6 +166,68 @@ class Api:
         """Everything of a group at full fidelity, in the export schema (values as on the
         wire: numbers or "NaN"/"Infinity"/"-Infinity")."""
         return Export(self._get("/export", group=group))
+
+    # The work queue and sweeps ---------------------------------------------------------
+
+    def _post(self, path: str, body: Any) -> Any:
+        return self._retry.call(lambda: self._transport.call("POST", path, body))
+
+    def enqueue(
+        self,
+        group: str,
+        identifier: str,
+        hyper_parameters: dict[str, Any] | None = None,
+        *,
+        grid: dict[str, list[Any]] | None = None,
+        n_trials: int = 1,
+        metrics: Iterable[str | tuple[str, str]] | dict[str, str] = (),
+        lease_seconds: int | None = None,
+        max_retries: int | None = None,
+    ) -> dict[str, Any]:
+        """Queue ``n_trials`` trials of a setting, or of every combination of ``grid``'s
+        values merged over ``hyper_parameters``; answers ``{"experiments": [ids],
+        "queued": n}`` (settings already queued are not queued twice)."""
+        if isinstance(metrics, dict):
+            metrics = list(metrics.items())
+        specs = [
+            {"name": m, "mode": None} if isinstance(m, str) else {"name": m[0], "mode": m[1]}
+            for m in metrics
+        ]
+        body = {
+            "group": group,
+            "identifier": identifier,
+            "hyper_parameters": hyper_parameters or {},
+            "grid": grid,
+            "n_trials": n_trials,
+            "metrics": specs,
+            "lease_seconds": lease_seconds,
+            "max_retries": max_retries,
+        }
+        return self._post("/queue", {k: v for k, v in body.items() if v is not None})
+
+    def queue_status(self, group: str | None = None, sweep: int | None = None) -> dict[str, Any]:
+        """Counts of queued work by status: ``{"counts": {status: n}, "total": n}``."""
+        return self._get("/queue", group=group, sweep=sweep)
+
+    def sweep_create(self, **spec: Any) -> dict[str, Any]:
+        """Create a sweep: ``group``, ``identifier``, ``objective``, ``space`` and optionally
+        ``mode``, ``sampler`` (tpe, random, grid, cmaes, gp), ``max_configs``, ``n_trials``,
+        ``pruner`` (none, median, hyperband), ``pruner_options``, ``fixed``, ``seed``,
+        ``name``. Answers the sweep, with its ``id``."""
+        return self._post("/sweeps", spec)
+
+    def sweep(self, sweep_id: int) -> dict[str, Any]:
+        """A sweep's progress by status, its configurations (params, mean ± std over their
+        trials) and the best one so far."""
+        return self._get(f"/sweeps/{sweep_id}")
+
+    def sweeps(self) -> Records:
+        """Every sweep, newest first."""
+        return Records(self._get("/sweeps"))
+
+    def sweep_importance(self, sweep_id: int) -> dict[str, float]:
+        """Optuna's parameter importances over the sweep's scored configurations."""
+        return self._get(f"/sweeps/{sweep_id}/importance")
 
     def close(self) -> None:
         self._transport.close()

@@ -1,0 +1,259 @@
+"""``kuro agent``: ask the server for work, run a command for each trial, report how it ended.
+
+    kuro agent --sweep 3 [--count 10] -- python train.py
+    kuro agent --group guesser -- python train.py --epochs 5
+
+Each trial's hyper-parameters reach the command as ``--key value`` arguments and as the
+environment (``KURO_TRIAL_ID``, ``KURO_HYPER_PARAMETERS`` as JSON, ``KURO_SERVER``,
+``KURO_WORKER``); training code picks the trial up with ``kuro.Trial.current()`` or the usual
+``Worker(...).experiment(...).trial()``. While the command runs the agent renews the trial's
+lease. A command that exits 0 completes the trial (unless it ended the trial itself); any
+other exit fails it with the exit status and the tail of its output.
+
+First SIGINT/SIGTERM: finish the current trial, then exit. Second: stop the command, end
+the trial as failed and queue its work again, then exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from kuro._errors import Conflict, KuroError, LeaseLost, TransportError
+
+__all__ = ["Agent", "register"]
+
+_TAIL_LINES = 60
+
+
+def register(commands: Any) -> None:
+    agent = commands.add_parser(
+        "agent",
+        help="run a command for each trial the server hands out",
+        description=__doc__.split("\n\n")[0],
+    )
+    source = agent.add_mutually_exclusive_group(required=True)
+    source.add_argument("--sweep", type=int, help="take work from this sweep")
+    source.add_argument("--group", help="take queued work of this group")
+    agent.add_argument("--count", type=int, help="stop after this many trials")
+    agent.add_argument("--worker", help="worker name (default: hostname-pid)")
+    agent.add_argument("--server", help="default: KURO_SERVER or http://localhost:8000")
+    agent.add_argument(
+        "--heartbeat", type=float, default=10.0, help="seconds between lease renewals"
+    )
+    agent.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        help="when the queue is empty, poll for this many seconds before exiting",
+    )
+    agent.add_argument("command", nargs=argparse.REMAINDER, help="-- the command to run")
+    agent.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        print("kuro agent: give the command to run after --", file=sys.stderr)
+        return 2
+    agent = Agent(
+        command,
+        sweep=args.sweep,
+        group=args.group,
+        worker=args.worker or f"{socket.gethostname()}-{os.getpid()}",
+        server=args.server,
+        heartbeat=args.heartbeat,
+        wait=args.wait,
+    )
+    return agent.loop(count=args.count)
+
+
+def arguments(hyper_parameters: dict[str, Any]) -> list[str]:
+    """``--key value`` for each hyper-parameter; lists and objects as JSON, booleans as
+    ``true``/``false``."""
+    out = []
+    for key, value in hyper_parameters.items():
+        if isinstance(value, bool):
+            text = "true" if value else "false"
+        elif isinstance(value, (dict, list)) or value is None:
+            text = json.dumps(value)
+        else:
+            text = str(value)
+        out += [f"--{key}", text]
+    return out
+
+
+class Agent:
+    """The loop behind ``kuro agent``; one trial at a time."""
+
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        sweep: int | None,
+        group: str | None,
+        worker: str,
+        server: str | None = None,
+        heartbeat: float = 10.0,
+        wait: float = 0.0,
+    ) -> None:
+        from kuro.client._retry import Retry
+        from kuro.client._transport import HttpTransport
+        from kuro.client._worker import server_url
+
+        self.command = command
+        self.sweep = sweep
+        self.group = group
+        self.worker = worker
+        self.server = server_url(server)
+        self.transport = HttpTransport(self.server)
+        self.retry = Retry(attempts=8, timeout=120.0)
+        self.heartbeat = heartbeat
+        self.wait = wait
+        self.signals = 0
+        self.child: subprocess.Popen | None = None
+
+    # Signals -----------------------------------------------------------------------------
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        self.signals += 1
+        name = signal.Signals(signum).name
+        if self.signals == 1:
+            print(
+                f"kuro agent: {name}: finishing the current trial, then exiting "
+                "(again to stop now)",
+                file=sys.stderr,
+                flush=True,
+            )
+        elif self.child is not None and self.child.poll() is None:
+            print(f"kuro agent: {name}: stopping the command now", file=sys.stderr, flush=True)
+            _stop(self.child)
+
+    # The loop ----------------------------------------------------------------------------
+
+    def _call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.retry.call(lambda: self.transport.call(method, path, body))
+
+    def claim(self) -> dict[str, Any] | None:
+        body = {"worker": self.worker, "group": self.group, "sweep": self.sweep}
+        deadline = time.monotonic() + self.wait
+        while True:
+            answer = self._call("POST", "/work", body)
+            if answer["trial"] is not None or answer.get("reason") == "sweep_finished":
+                return answer["trial"]
+            if time.monotonic() >= deadline or self.signals:
+                return None
+            time.sleep(min(2.0, max(0.1, deadline - time.monotonic())))
+
+    def loop(self, count: int | None = None) -> int:
+        previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+        done = failed = 0
+        try:
+            while not self.signals and (count is None or done < count):
+                trial = self.claim()
+                if trial is None:
+                    break
+                if not self.run_trial(trial):
+                    failed += 1
+                done += 1
+        except KuroError as exc:
+            print(f"kuro agent: {exc.message}", file=sys.stderr)
+            return 1
+        finally:
+            for s, handler in previous.items():
+                signal.signal(s, handler)
+            self.transport.close()
+        print(f"kuro agent: {done} trials run, {failed} failed", file=sys.stderr)
+        return 0
+
+    def run_trial(self, trial: dict[str, Any]) -> bool:
+        """Run the command for one trial; True when it completed."""
+        hp = trial["hyper_parameters"]
+        env = {
+            **os.environ,
+            "KURO_TRIAL_ID": str(trial["id"]),
+            "KURO_HYPER_PARAMETERS": json.dumps(hp),
+            "KURO_SERVER": self.server,
+            "KURO_WORKER": self.worker,
+        }
+        print(
+            f"kuro agent: trial {trial['id']} of {trial['identifier']!r} {json.dumps(hp)}",
+            file=sys.stderr,
+            flush=True,
+        )
+        tail: collections.deque[str] = collections.deque(maxlen=_TAIL_LINES)
+        self.child = subprocess.Popen(
+            [*self.command, *arguments(hp)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+            start_new_session=True,  # our signals are ours; the child is stopped on purpose
+        )
+        lost = threading.Event()
+        beating = threading.Thread(
+            target=self._beat, args=(trial["id"], lost), name="kuro-agent-heartbeat", daemon=True
+        )
+        beating.start()
+        assert self.child.stdout is not None
+        for line in self.child.stdout:
+            sys.stdout.write(line)
+            tail.append(line)
+        code = self.child.wait()
+        sys.stdout.flush()
+        self.child = None
+        lost.set()
+        beating.join()
+        if self.signals >= 2:
+            return self._end(
+                trial,
+                "failed",
+                f"stopped by the agent's second signal\n{''.join(tail)}",
+                requeue=True,
+            )
+        if code == 0:
+            return self._end(trial, "complete", "")
+        return self._end(trial, "failed", f"command exited with status {code}\n{''.join(tail)}")
+
+    def _beat(self, trial_id: int, stop: threading.Event) -> None:
+        while not stop.wait(self.heartbeat):
+            try:
+                self.transport.call("POST", f"/trials/{trial_id}/heartbeat", {})
+            except LeaseLost:
+                print(f"kuro agent: trial {trial_id} was lost (lease expired)", file=sys.stderr)
+                return
+            except (TransportError, KuroError):
+                continue  # the next beat may pass; the lease outlives a few misses
+
+    def _end(self, trial: dict[str, Any], status: str, error: str, requeue: bool = False) -> bool:
+        body = {"status": status, "error": error[-65536:], "requeue": requeue}
+        try:
+            ended = self._call("POST", f"/trials/{trial['id']}/end", body)
+        except LeaseLost:
+            print(f"kuro agent: trial {trial['id']} was lost before it ended", file=sys.stderr)
+            return False
+        except Conflict as exc:  # the training code ended it itself (pruned, failed...)
+            status = (exc.detail or {}).get("status", status)
+            return status == "complete"
+        return ended["status"] == "complete"
+
+
+def _stop(child: subprocess.Popen, grace: float = 10.0) -> None:
+    """SIGTERM the command's process group, then SIGKILL it after ``grace`` seconds."""
+    try:
+        os.killpg(child.pid, signal.SIGTERM)
+        child.wait(grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
