@@ -55,7 +55,9 @@ class LiveServer:
         database_url: str | None = None,
         extra_env: dict[str, str] | None = None,
         auth: str | None = "off",
+        extra_args: list[str] | None = None,
     ):
+        self.extra_args = extra_args or []
         self.extra_env = extra_env or {}
         self.auth = auth  # KURO_AUTH for the server; None lets `kuro server` decide by address
         self.data_dir = data_dir
@@ -90,6 +92,7 @@ class LiveServer:
                     str(self.port),
                     "--workers",
                     str(self.workers),
+                    *self.extra_args,
                 ],
                 env=self.env(),
                 stdout=log,
