@@ -58,7 +58,22 @@ class Page:
         self.shots += 1
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        # AG Grid draws rows once its grid is scrolled into view: scroll through first.
+        height = self.page.evaluate("document.body.scrollHeight")
+        for y in range(0, height, 700):
+            self.page.evaluate(f"window.scrollTo(0, {y})")
+            self.page.wait_for_timeout(60)
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.page.wait_for_timeout(200)
         self.page.screenshot(path=path, full_page=True)
+        return path
+
+    def shot_of(self, selector: str, label: str) -> Path:
+        """A screenshot of one element (full-page captures may leave AG Grid rows blank)."""
+        self.shots += 1
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.locator(selector).first.screenshot(path=path)
         return path
 
     def plots(self, selector: str) -> list[dict[str, Any]]:

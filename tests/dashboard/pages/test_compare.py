@@ -93,6 +93,7 @@ def test_compare_flow(page, study):
     loss = next(p for p in plots if p["title"] == "train_loss")
     assert all(t["n"] <= 1000 for t in loss["traces"])
     page.shot("all-trials")
+    page.shot_of("section:has(#compare-curves)", "curves-all-trials")
 
     # Best trial: one line per experiment.
     page.page.locator("#compare-aggregation").get_by_text("Best trial").click()
@@ -119,6 +120,7 @@ def test_compare_flow(page, study):
     assert len(rows) == 2 * TRIALS * per_trial
     assert {int(r["experiment_id"]) for r in rows} == set(chosen)
     page.shot("downloaded")
+    page.shot_of(".kuro-filter-grid:has(a[href*='/dashboard/trial/'])", "trials-table")
 
 
 def test_update_keeps_the_selection(page, study):

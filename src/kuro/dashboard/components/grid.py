@@ -22,6 +22,13 @@ class FilterGrid(html.Div):
         grid = staticmethod(part_id("FilterGrid", "grid"))
         search = staticmethod(part_id("FilterGrid", "search"))
 
+    @staticmethod
+    def fit(n_rows: int, *, header_rows: int = 1, max_height: int = 360) -> dict[str, str]:
+        """A grid ``style`` just tall enough for ``n_rows`` (up to ``max_height``), so a short
+        table leaves no blank block; the theme's rows are 42 px, its header rows 49 px."""
+        height = header_rows * 49 + max(n_rows, 2) * 42 + 4
+        return {"height": f"{min(height, max_height)}px", "width": "100%"}
+
     def __init__(
         self,
         aio_id: str,

@@ -123,7 +123,7 @@ def _curve_controls() -> html.Div:
                         max=0.99,
                         step=0.01,
                         value=0,
-                        marks={0: "off", 0.5: "0.5", 0.9: "0.9", 0.99: "0.99"},
+                        marks={0: "off", 0.5: "0.5", 0.9: "0.9"},
                         tooltip={"placement": "bottom"},
                         persistence=True,
                         allow_direct_input=False,
@@ -367,6 +367,7 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
 @callback(
     Output(FilterGrid.ids.grid("compare-experiments"), "rowData"),
     Output(FilterGrid.ids.grid("compare-experiments"), "columnDefs"),
+    Output(FilterGrid.ids.grid("compare-experiments"), "style"),
     Output("compare-metric-filter", "options"),
     Output("compare-parallel-metric", "options"),
     Output("compare-parallel-metric", "value"),
@@ -375,12 +376,14 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
 )
 def show_experiments(data: dict[str, Any] | None, metric: str | None) -> tuple:
     if not data:
-        return [], [], [], [], None
+        return [], [], FilterGrid.fit(0), [], [], None
     rows, columns = experiment_table(data["experiments"], data["metrics"])
+    grouped = any("children" in c for c in columns)
+    style = FilterGrid.fit(len(rows), header_rows=2 if grouped else 1, max_height=440)
     names = [m["name"] for m in data["metrics"]]
     if metric not in names:
         metric = names[0] if names else None
-    return rows, columns, names, names, metric
+    return rows, columns, style, names, names, metric
 
 
 @callback(
@@ -389,8 +392,10 @@ def show_experiments(data: dict[str, Any] | None, metric: str | None) -> tuple:
     Output("compare-bars", "children"),
     Output(FilterGrid.ids.grid("compare-aggregates"), "rowData"),
     Output(FilterGrid.ids.grid("compare-aggregates"), "columnDefs"),
+    Output(FilterGrid.ids.grid("compare-aggregates"), "style"),
     Output(FilterGrid.ids.grid("compare-trials"), "rowData"),
     Output(FilterGrid.ids.grid("compare-trials"), "columnDefs"),
+    Output(FilterGrid.ids.grid("compare-trials"), "style"),
     Output("compare-json", "children"),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
@@ -401,7 +406,8 @@ def show_selection(
 ) -> tuple:
     """Aggregates, bars, trials and JSON of the selection (the group when none)."""
     if not data:
-        return "", "", None, [], [], [], [], ""
+        empty = FilterGrid.fit(0)
+        return "", "", None, [], [], empty, [], [], empty, ""
     ids = _selected(selected)
     experiments = _scope(data, ids)
     labels = experiment_labels(data["experiments"])
@@ -443,8 +449,10 @@ def show_selection(
         bars,
         aggregate_rows,
         aggregate_columns,
+        FilterGrid.fit(len(aggregate_rows), max_height=380),
         trial_rows,
         trial_columns,
+        FilterGrid.fit(len(trial_rows), max_height=420),
         text,
     )
 
