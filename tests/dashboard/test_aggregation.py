@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 
@@ -110,6 +111,18 @@ def test_align_interpolates_inside_and_not_beyond():
     assert steps == [0, 5, 10]
     assert rows[0] == [0.0, 5.0, 10.0]
     assert rows[1][:2] == [1.0, 1.0] and math.isnan(rows[1][2])
+
+
+@pytest.mark.parametrize("kind", ["std", "minmax"])
+def test_band_fast_path_matches_the_general_one(kind):
+    """All-finite rows (the fast path) give what the NaN-aware path gives."""
+    rng = random.Random(4)
+    rows = [[1e6 + rng.gauss(0, 1e-3) for _ in range(50)] for _ in range(5)]
+    fast = band(rows, kind)
+    general = band([*rows, [math.nan] * 50], kind)  # one NaN row takes the general path
+    for key in ("mean", "lower", "upper"):
+        assert fast[key] == pytest.approx(general[key], rel=1e-12, abs=1e-12)
+    assert fast["n"] == general["n"] == [5] * 50
 
 
 def test_band_std_and_minmax():
