@@ -124,3 +124,10 @@ def test_many_trials_in_one_batch():
     assert points_ingest(series=series).n_points == 500
     histories = metric_history(trial_ids=[t.pk for t in trials])
     assert [h["metrics"]["loss"]["values"][0] for h in histories] == [float(t.pk) for t in trials]
+
+
+def test_same_step_twice_in_one_batch_keeps_the_last(trial):
+    """Within one batch too, a repeated step keeps its last value."""
+    points_ingest(series=[_series(trial, [0, 1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0, 5.0])])
+    assert _history(trial)["values"] == [5.0, 4.0]
+    assert Point.objects.count() == 2

@@ -60,12 +60,6 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
     _check_shapes(series)
     metric_ids = _resolve_metrics(series)
     rows = _rows(series, metric_ids)
-    table = Point._meta.db_table
-    sql = (
-        f"INSERT INTO {table} (trial_id, metric_id, step, value, time) VALUES (%s, %s, %s, %s, %s) "
-        "ON CONFLICT (trial_id, metric_id, step) "
-        "DO UPDATE SET value = excluded.value, time = excluded.time"
-    )
     with transaction.atomic(), connection.cursor() as cursor:
         if batch_id is not None:
             cursor.execute(
@@ -76,11 +70,40 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
             if cursor.rowcount == 0:
                 return IngestResult(n_points=0, duplicate=True)
         if rows:
-            cursor.executemany(sql, rows)
+            _upsert(cursor, rows)
         trial_ids = sorted({s.trial_id for s in series})
         if trial_ids:
             Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
     return IngestResult(n_points=n_points, duplicate=False)
+
+
+_TABLE = Point._meta.db_table
+_ON_CONFLICT = (
+    "ON CONFLICT (trial_id, metric_id, step) "
+    "DO UPDATE SET value = excluded.value, time = excluded.time"
+)
+
+
+def _upsert(cursor, rows: list[tuple[int, int, int, float | None, float]]) -> None:
+    """Insert or replace the rows; later rows win over earlier ones for the same step."""
+    if connection.vendor == "postgresql":
+        # One statement for the whole batch: arrays unnested server-side, instead of a
+        # statement per row. ON CONFLICT may touch a row once per statement, so a step
+        # repeated within the batch keeps its last value first.
+        if len({r[:3] for r in rows}) != len(rows):
+            rows = list({r[:3]: r for r in rows}.values())
+        cursor.execute(
+            f"INSERT INTO {_TABLE} (trial_id, metric_id, step, value, time) "
+            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
+            f"%s::double precision[], %s::double precision[]) {_ON_CONFLICT}",
+            [list(column) for column in zip(*rows, strict=True)],
+        )
+        return
+    cursor.executemany(
+        f"INSERT INTO {_TABLE} (trial_id, metric_id, step, value, time) "
+        f"VALUES (%s, %s, %s, %s, %s) {_ON_CONFLICT}",
+        rows,
+    )
 
 
 def _check_shapes(series: Sequence[PointSeries]) -> None:
