@@ -4,6 +4,8 @@
 '2026-11-28 07:58:55 UTC'
 >>> duration_text(3725.0), duration_text(4.26), duration_text(None)
 ('1h 02m 05s', '4.3 s', '—')
+>>> count_text(1, "trial"), count_text(3, "trial")
+('1 trial', '3 trials')
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-__all__ = ["duration_text", "moment", "number"]
+__all__ = ["count_text", "duration_text", "moment", "number"]
 
 
 def moment(iso: str | None) -> str:
@@ -34,3 +36,7 @@ def duration_text(seconds: float | None) -> str:
 def number(value: Any) -> Any:
     """Floats to six significant digits; anything else as it is."""
     return f"{value:.6g}" if isinstance(value, float) else value
+
+
+def count_text(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")

@@ -7,7 +7,9 @@ from typing import Any
 
 from dash import html
 
-__all__ = ["empty_state", "error_state", "note", "section"]
+from kuro.dashboard.formats import count_text
+
+__all__ = ["empty_state", "error_state", "note", "section", "verdict_card"]
 
 
 def section(
@@ -55,3 +57,40 @@ def error_state(message: str) -> html.Div:
 
 def note(text: Any) -> html.Div:
     return html.Div(text, className="kuro-note")
+
+
+def verdict_card(
+    metric: dict[str, str], result: dict[str, Any] | None, labels: dict[int, str]
+) -> html.Div:
+    """Which experiment wins a metric, by how much, and how noisy its trials are."""
+    arrow = "↑" if metric["mode"] == "max" else "↓"
+    head = html.Div(f"{metric['name']} {arrow}", className="kuro-verdict-metric")
+    if result is None:
+        return html.Div(
+            [head, html.Div("no values yet", className="kuro-muted")], className="kuro-verdict"
+        )
+    winner, runner_up = result["winner"], result["runner_up"]
+    spread = f" ± {winner['std']:.3g}" if winner["std"] is not None else ""
+    lines = [
+        head,
+        html.Div(labels.get(winner["experiment_id"], ""), className="kuro-verdict-winner"),
+        html.Div(
+            [
+                html.Strong(f"{winner['mean']:.4g}{spread}"),
+                f" over {count_text(winner['n'], 'trial')}",
+            ],
+        ),
+    ]
+    if runner_up is not None:
+        margin = result["margin"]
+        noisy = winner["std"] is not None and abs(margin) < winner["std"]
+        lines.append(
+            html.Div(
+                [
+                    f"{margin:+.3g} ahead of {labels.get(runner_up['experiment_id'], '')}",
+                    html.Span(" · within one std", className="kuro-warn") if noisy else None,
+                ],
+                className="kuro-muted",
+            )
+        )
+    return html.Div(lines, className="kuro-verdict")

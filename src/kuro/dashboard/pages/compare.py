@@ -17,15 +17,23 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from kuro._errors import KuroError
-from kuro.dashboard.aggregation import best_trial, differing_keys, experiment_aggregates
-from kuro.dashboard.components.cards import empty_state, error_state, note, section
+from kuro.dashboard.aggregation import differing_keys, experiment_aggregates
+from kuro.dashboard.components.cards import (
+    empty_state,
+    error_state,
+    note,
+    section,
+    verdict_card,
+)
 from kuro.dashboard.components.chart import chart
+from kuro.dashboard.components.curves import curve_charts, series_metrics
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.export import export_csv, export_json
 from kuro.dashboard.figures.bars import bar_figure, verdict
-from kuro.dashboard.figures.curves import AGGREGATIONS, BANDS, MAX_POINTS, X_AXES, curve_figure
+from kuro.dashboard.figures.curves import AGGREGATIONS, BANDS, MAX_POINTS, X_AXES
 from kuro.dashboard.figures.parallel import parallel_figure
+from kuro.dashboard.formats import count_text
 from kuro.dashboard.mount import PREFIX
 from kuro.dashboard.tables import (
     aggregate_table,
@@ -267,44 +275,6 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
 dash.register_page(__name__, path="/", name="Compare", title="Kuro · compare", layout=layout)
 
 
-def _verdict_card(
-    metric: dict[str, str], result: dict[str, Any] | None, labels: dict[int, str]
-) -> html.Div:
-    """Which experiment wins a metric, by how much, and how noisy its trials are."""
-    arrow = "↑" if metric["mode"] == "max" else "↓"
-    head = html.Div(f"{metric['name']} {arrow}", className="kuro-verdict-metric")
-    if result is None:
-        return html.Div(
-            [head, html.Div("no values yet", className="kuro-muted")], className="kuro-verdict"
-        )
-    winner, runner_up = result["winner"], result["runner_up"]
-    spread = f" ± {winner['std']:.3g}" if winner["std"] is not None else ""
-    lines = [
-        head,
-        html.Div(labels.get(winner["experiment_id"], ""), className="kuro-verdict-winner"),
-        html.Div(
-            [html.Strong(f"{winner['mean']:.4g}{spread}"), f" over {_count(winner['n'], 'trial')}"],
-        ),
-    ]
-    if runner_up is not None:
-        margin = result["margin"]
-        noisy = winner["std"] is not None and abs(margin) < winner["std"]
-        lines.append(
-            html.Div(
-                [
-                    f"{margin:+.3g} ahead of {labels.get(runner_up['experiment_id'], '')}",
-                    html.Span(" · within one std", className="kuro-warn") if noisy else None,
-                ],
-                className="kuro-muted",
-            )
-        )
-    return html.Div(lines, className="kuro-verdict")
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _selected(rows: list[dict[str, Any]] | None) -> list[int]:
     return [int(r["id"]) for r in rows or ()]
 
@@ -348,8 +318,8 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
     stamp = datetime.now(UTC).astimezone().strftime("%H:%M:%S")
     status = " · ".join(
         [
-            _count(len(data["experiments"]), "experiment"),
-            _count(n_trials, "trial"),
+            count_text(len(data["experiments"]), "experiment"),
+            count_text(n_trials, "trial"),
             *([f"{running} running"] if running else []),
             f"updated {stamp}",
         ]
@@ -422,7 +392,7 @@ def show_selection(
                 metric=metric["name"], mode=metric["mode"], rows=rows, labels=labels, colors=colors
             )
             bars.append(chart(figure, className="kuro-chart"))
-            cards.append(_verdict_card(metric, verdict(rows, metric["mode"]), labels))
+            cards.append(verdict_card(metric, verdict(rows, metric["mode"]), labels))
     if bars:
         bars = [
             html.Div(cards, className="kuro-verdicts"),
@@ -492,104 +462,29 @@ def show_curves(
         return empty_state(
             "Select experiments to draw their curves", "Tick rows in the Experiments table above."
         )
-    extra = len(ids) - MAX_CURVE_EXPERIMENTS
     experiments = _scope(data, ids[:MAX_CURVE_EXPERIMENTS])
-    return curve_charts(
-        data=data,
+    names = series_metrics(experiments)
+    if not names:
+        hint = "The selected experiments log only summary values (one point)."
+        return empty_state("No series to draw", hint)
+    trial_ids = [t["id"] for e in experiments for t in e["trials"]]
+    histories = selectors.metric_history(trial_ids=trial_ids, metrics=names, max_points=MAX_POINTS)
+    charts = curve_charts(
+        metrics=[m for m in data["metrics"] if m["name"] in names],
         experiments=experiments,
+        histories={h["trial_id"]: h["metrics"] for h in histories},
+        labels=experiment_labels(data["experiments"]),
         aggregation=aggregation,
         band_kind=band_kind,
         smoothing=smoothing or 0.0,
         log_y="log" in (log_y or ()),
         x_axis=x_axis,
-        dropped=max(extra, 0),
     )
-
-
-def curve_charts(
-    *,
-    data: dict[str, Any],
-    experiments: list[dict[str, Any]],
-    aggregation: str = "mean",
-    band_kind: str = "std",
-    smoothing: float = 0.0,
-    log_y: bool = False,
-    x_axis: str = "step",
-    dropped: int = 0,
-) -> list[Any]:
-    """The curve charts of ``experiments``: histories read downsampled, then aggregated."""
-    modes = {m["name"]: m["mode"] for m in data["metrics"]}
-    series_metrics = sorted(
-        {
-            name
-            for e in experiments
-            for t in e["trials"]
-            for name, s in t["summaries"].items()
-            if s["count"] > 1
-        }
-    )
-    if not series_metrics:
-        return [
-            empty_state(
-                "No series to draw", "The selected experiments log only summary values (one point)."
-            )
-        ]
-    trial_ids = [t["id"] for e in experiments for t in e["trials"]]
-    histories = {
-        h["trial_id"]: h["metrics"]
-        for h in selectors.metric_history(
-            trial_ids=trial_ids, metrics=series_metrics, max_points=MAX_POINTS
-        )
-    }
-    labels = experiment_labels(data["experiments"])
-    colors = experiment_colors(e["id"] for e in experiments)
-    charts: list[Any] = []
-    if dropped:
-        charts.append(
-            note(
-                f"Curves show the first {MAX_CURVE_EXPERIMENTS} selected "
-                f"experiments; {dropped} more are left out."
-            )
-        )
-    for metric in series_metrics:
-        inputs = [
-            {
-                "id": e["id"],
-                "label": labels[e["id"]],
-                "color": colors[e["id"]],
-                "best_trial": best_trial(e, metric, modes[metric]),
-                "trials": [
-                    {"id": t["id"], "number": t["number"], "series": histories[t["id"]].get(metric)}
-                    for t in e["trials"]
-                ],
-            }
-            for e in experiments
-        ]
-        figure, info = curve_figure(
-            metric=metric,
-            experiments=inputs,
-            aggregation=aggregation,
-            band_kind=band_kind,
-            smoothing=smoothing,
-            log_y=log_y,
-            x_axis=x_axis,
-        )
-        caption = (
-            note(
-                f"Sampled: {info['shown']:,} of {info['count']:,} points drawn, keeping each "
-                "bucket's minimum and maximum. Downloads hold every point."
-            )
-            if info["sampled"]
-            else None
-        )
-        charts.append(
-            html.Div(
-                [chart(figure), caption],
-                className="kuro-chart",
-                **{"data-metric": metric, "data-sampled": "yes" if info["sampled"] else "no"},
-            )
-        )
-    return html.Div(charts, className="kuro-chart-grid")
+    dropped = len(ids) - MAX_CURVE_EXPERIMENTS
+    if dropped > 0:
+        text = f"Curves show the first {MAX_CURVE_EXPERIMENTS} selected experiments; "
+        charts = [note(text + f"{dropped} more are left out."), charts]
+    return charts
 
 
 @callback(

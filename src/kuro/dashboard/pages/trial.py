@@ -12,7 +12,7 @@ from dash import Input, Output, State, callback, dcc, html
 from kuro._errors import KuroError
 from kuro.dashboard.aggregation import flatten
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
-from kuro.dashboard.components.chart import chart
+from kuro.dashboard.components.curves import curve_card
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
 from kuro.dashboard.figures.theme import color
@@ -144,17 +144,7 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
             aggregation="all",
         )
         figure["layout"]["showlegend"] = False
-        caption = (
-            note(f"Sampled: {info['shown']:,} of {info['count']:,} points.")
-            if info["sampled"]
-            else None
-        )
-        charts.append(
-            html.Div(
-                [chart(figure), caption],
-                className="kuro-chart",
-            )
-        )
+        charts.append(curve_card(name, figure, info))
     content = [
         section("Status", [facts, error]),
         html.Div(
