@@ -76,10 +76,10 @@ def test_server_down_when_the_program_starts(fresh_kuro, make_worker, group):
     with kuro.Api(fresh_kuro.url) as api:
         [row] = api.trials(group)
         points = all_points(api, group)
+        assert api.metrics(group) == {"acc": "max", "speed": "max"}
     assert row["id"] == trial.id and row["status"] == "complete"
     assert points[(trial.id, "acc")] == (list(range(1000)), [s / 1000 for s in range(1000)])
     assert points[(trial.id, "speed")] == ([0], [3.0])
-    assert api.metrics(group) == {"acc": "max", "speed": "max"}
 
 
 PROGRAM = """
@@ -202,7 +202,7 @@ def test_batch_resent_after_lost_answer_is_applied_once(live_kuro, make_worker, 
     assert first == again  # the very same batch, same batch_id
     with httpx.Client() as http:
         answer = http.post(f"{live_kuro.url}/api/v1/points", content=first).json()
-    assert answer == {"n_points": 0, "duplicate": True}
+    assert (answer["n_points"], answer["duplicate"]) == (0, True)
     history = api.history([trial.id])[0]["metrics"]["loss"]
     assert history["steps"] == list(range(100)) and history["count"] == 100
 

@@ -80,13 +80,14 @@ class Api:
         server: str | None = None,
         *,
         timeout: float = 120.0,
+        token: str | None = None,
         transport: httpx.BaseTransport | Transport | None = None,
     ) -> None:
         self.server = server_url(server)
         self._transport = (
             transport
             if isinstance(transport, Transport)
-            else HttpTransport(self.server, timeout=timeout, transport=transport)
+            else HttpTransport(self.server, timeout=timeout, transport=transport, token=token)
         )
         self._retry = Retry(attempts=3, timeout=timeout)
 

@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from typing import Any
 
-from kuro._errors import KuroError, TransportError
+from kuro._errors import AuthError, KuroError, TransportError
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry, is_testing
 from kuro.client._spool import Op, Spool, default_spool_dir
@@ -63,7 +63,7 @@ class Sender:
         self._cache: dict[int, Op] = {}
         self._cache_bytes = 0
         self._wake = threading.Event()
-        self._stop = False
+        self._stopping = threading.Event()
         self._failures = 0
         self._next_try = 0.0
         self._next_heartbeat = time.monotonic() + heartbeat
@@ -148,11 +148,14 @@ class Sender:
                 else:
                     self._cache_bytes -= len(op.body)
                 try:
-                    self.retry.call(lambda op=op: deliver(self.transport, self.spool, op))
-                except TransportError as exc:
+                    self.retry.call(
+                        lambda op=op: deliver(self.transport, self.spool, op), sleep=self._pause
+                    )
+                except (TransportError, AuthError) as exc:  # not now; the request stays
                     self._cache[seq] = op
                     self._cache_bytes += len(op.body)
-                    self.mark_down(exc)
+                    if not self._stopping.is_set():
+                        self.mark_down(exc)
                     return False
                 except KuroError as exc:
                     where = self.spool.fail(seq, exc.to_payload())
@@ -169,7 +172,12 @@ class Sender:
             self._came_back()
             return True
 
-    def mark_down(self, exc: TransportError) -> None:
+    def _pause(self, seconds: float) -> None:
+        """A wait between retries that ends the retries when the sender is stopping."""
+        if self._stopping.wait(seconds):
+            raise TransportError("the client is closing")
+
+    def mark_down(self, exc: TransportError | AuthError) -> None:
         """The server failed a request: back off, and say once that we are spooling."""
         self._failures += 1
         self._next_try = time.monotonic() + self.retry.wait(self._failures)
@@ -212,10 +220,14 @@ class Sender:
         self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop:
+        while not self._stopping.is_set():
             self._wake.wait(self.batch_delay)
             self._wake.clear()
-            self._cycle()
+            try:
+                self._cycle()
+            except Exception:  # a bug must not end delivery, nor reach the training loop
+                logger.exception("kuro: the background sender failed; retrying")
+                self._stopping.wait(1.0)
 
     def _cycle(self, deadline: float | None = None) -> None:
         self.pack()
@@ -259,10 +271,10 @@ class Sender:
             return
         self.closed = True
         delivered = self.flush(timeout)
-        self._stop = True
+        self._stopping.set()
         self._wake.set()
         if self._thread is not None:
-            self._thread.join(timeout=1.0)
+            self._thread.join(timeout=5.0)
         if not delivered:
             self.pack()
             points = sum(n for _, n in self._pending)
@@ -281,4 +293,6 @@ class Sender:
                 flush=True,
             )
         self.spool.close()
-        self.transport.close()
+        if self._thread is None or not self._thread.is_alive():
+            # A thread still inside a request keeps the connection: it dies with the process.
+            self.transport.close()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuro._errors import KuroError, TransportError
+from kuro._errors import AuthError, KuroError, TransportError
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry
 from kuro.client._spool import Spool
@@ -106,7 +106,7 @@ def _sync_session(
         op = spool.read(seq)
         try:
             answer = retry.call(lambda op=op: deliver(transport, spool, op))
-        except TransportError as exc:
+        except (TransportError, AuthError) as exc:  # the server is away, or wants a token
             report.unreachable = exc.message
             return
         except KuroError as exc:

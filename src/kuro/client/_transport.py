@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import json
+import os
+import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -57,7 +59,14 @@ class Transport(ABC):
 
 
 class HttpTransport(Transport):
-    """The Kuro API over HTTP, through one pooled ``httpx.Client`` (created on first use)."""
+    """The Kuro API over HTTP, through pooled ``httpx.Client`` connections, with the API
+    token ``token`` (default ``KURO_TOKEN``) when the server wants one.
+
+    Each thread gets its own client, made on first use: the background sender keeps one
+    keep-alive connection, and the training thread's rare calls (experiments, trials) never
+    queue behind a batch upload. (Sharing one client between threads also leaked sockets
+    under load with httpcore 1.0.)
+    """
 
     def __init__(
         self,
@@ -65,23 +74,38 @@ class HttpTransport(Transport):
         *,
         timeout: float = 30.0,
         transport: httpx.BaseTransport | None = None,
+        token: str | None = None,
     ) -> None:
         self.server = server.rstrip("/")
+        token = token or os.environ.get("KURO_TOKEN")
+        self._headers = {"Content-Type": "application/json"}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
         self._transport = transport
-        self._client: httpx.Client | None = None
+        self._local = threading.local()
+        self._clients: list[httpx.Client] = []
+        self._lock = threading.Lock()
+        self._closed = False
 
     @property
     def client(self) -> httpx.Client:
-        if self._client is None:
-            self._client = httpx.Client(
-                base_url=self.server + API_PREFIX,
-                timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
-                transport=self._transport,
-                headers={"Content-Type": "application/json"},
-                limits=httpx.Limits(max_connections=4, max_keepalive_connections=4),
-            )
-        return self._client
+        """This thread's client."""
+        client = getattr(self._local, "client", None)
+        if client is None:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("this Kuro transport was closed")
+                client = httpx.Client(
+                    base_url=self.server + API_PREFIX,
+                    timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 5.0)),
+                    transport=self._transport,
+                    headers=self._headers,
+                    limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                )
+                self._clients.append(client)
+            self._local.client = client
+        return client
 
     def request(
         self,
@@ -115,6 +139,8 @@ class HttpTransport(Transport):
         return payload
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        with self._lock:
+            self._closed = True
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()

@@ -63,8 +63,9 @@ class Worker:
     ``spool_dir`` (``KURO_SPOOL_DIR``, else ~/.kuro/spool), ``flush_timeout`` (seconds
     spent delivering at exit, ``KURO_FLUSH_TIMEOUT``, 10), ``max_pending`` (points kept
     in memory before spilling to the spool, ``KURO_MAX_PENDING``, 500,000), ``heartbeat``
-    (seconds between heartbeats of a running trial, ``KURO_HEARTBEAT``, 30). ``transport``
-    is an ``httpx`` transport (tests) or a ``kuro`` ``Transport``.
+    (seconds between heartbeats of a running trial, ``KURO_HEARTBEAT``, 30), ``token``
+    (the API token, ``KURO_TOKEN``). ``transport`` is an ``httpx`` transport (tests) or a
+    ``kuro`` ``Transport``.
     """
 
     def __init__(
@@ -79,6 +80,7 @@ class Worker:
         heartbeat: float | None = None,
         batch_size: int = 20_000,
         batch_delay: float = 0.1,
+        token: str | None = None,
         transport: httpx.BaseTransport | Transport | None = None,
     ) -> None:
         self.name = check_name(name, "name")
@@ -99,7 +101,7 @@ class Worker:
         self._transport = (
             transport
             if isinstance(transport, Transport)
-            else HttpTransport(self.server, transport=transport)
+            else HttpTransport(self.server, transport=transport, token=token)
         )
         self._retry = Retry(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0)
         spool = Spool(
