@@ -27,7 +27,7 @@ def _on_error(error: Exception) -> None:
         "kuro-error-banner",
         {
             "children": f"Something went wrong on the server ({type(error).__name__}); "
-            "the details are in its log. Press Update to try again.",
+            "the details are in its log. Reload the page to try again.",
             "className": "kuro-error kuro-banner",
         },
     )
