@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from kuro._errors import InvalidInput, ModeConflict, ModeRequired, TransportError
@@ -78,13 +79,33 @@ class Experiment:
         ):
             return self._local_trial()
         try:
-            answer = worker._call("POST", f"/experiments/{ident}/trials", {"worker": worker.name})
+            data = self._agent_trial(ident)
+            if data is None:
+                answer = worker._call(
+                    "POST", f"/experiments/{ident}/trials", {"worker": worker.name}
+                )
+                data = answer["trial"]
         except TransportError:
             return self._local_trial()
-        data = answer["trial"]
         if data is None:
             self._n_started = max(self._n_started, self.n_trials)
             return None
+        return self.adopt(data)
+
+    def _agent_trial(self, ident: int) -> dict[str, Any] | None:
+        """The trial ``kuro agent`` claimed for this process (``KURO_TRIAL_ID``), when it
+        is a running trial of this experiment: training code written with the original API
+        then runs the agent's trial instead of starting another."""
+        claimed = os.environ.get("KURO_TRIAL_ID")
+        if not claimed or not claimed.isdigit():
+            return None
+        data = self.worker._call("GET", f"/trials/{claimed}", None)
+        if data["experiment_id"] != ident or data["status"] != "running":
+            return None
+        return data
+
+    def adopt(self, data: dict[str, Any]) -> Trial:
+        """This experiment's running trial ``data``, as the worker's current trial."""
         self._n_started = max(self._n_started, data["number"] + 1)
         self._running = Trial(self, data["id"], data)
         return self._running

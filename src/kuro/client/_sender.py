@@ -56,6 +56,8 @@ class Sender:
         self.retry = retry or Retry(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0)
         self.queue: deque[Any] = deque()
         self.running: set[Any] = set()  # trials to heartbeat, by id or local reference
+        # Trial ids the server's pruner said to stop, from points answers and heartbeats.
+        self.prune: set[int] = set()
         self.down = False  # the server failed the last delivery: we are spooling
         self._pack_lock = threading.Lock()
         self._send_lock = threading.Lock()
@@ -148,7 +150,7 @@ class Sender:
                 else:
                     self._cache_bytes -= len(op.body)
                 try:
-                    self.retry.call(
+                    answer = self.retry.call(
                         lambda op=op: deliver(self.transport, self.spool, op), sleep=self._pause
                     )
                 except (TransportError, AuthError) as exc:  # not now; the request stays
@@ -168,6 +170,8 @@ class Sender:
                     )
                 else:
                     self.spool.remove(seq)
+                    if op.kind == "points" and isinstance(answer, dict):
+                        self.prune.update(answer.get("prune") or ())
                 self._pending.popleft()
             self._came_back()
             return True
@@ -209,7 +213,9 @@ class Sender:
             if ident is not None:
                 # A missed heartbeat is not worth a word: the next one may pass.
                 with contextlib.suppress(KuroError):
-                    self.transport.request("POST", f"/trials/{ident}/heartbeat", timeout=5)
+                    answer = self.transport.request("POST", f"/trials/{ident}/heartbeat", timeout=5)
+                    if isinstance(answer, dict) and answer.get("should_prune"):
+                        self.prune.add(ident)
 
     # The thread --------------------------------------------------------------------------
 

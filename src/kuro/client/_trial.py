@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["Trial"]
 
 _STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
-_STATUSES = ("complete", "failed")
+_STATUSES = ("complete", "failed", "pruned")
 
 
 def _real(value: Any) -> float:
@@ -90,6 +90,28 @@ class Trial:
     def ended(self) -> bool:
         return self.status != "running"
 
+    def should_prune(self) -> bool:
+        """Whether the sweep's pruner says to stop this trial now (then ``end('pruned')``).
+
+        Answered from what the server said at the last delivered report or heartbeat: no
+        round trip. Always False outside a sweep with a pruner."""
+        ident = self.id
+        return ident is not None and ident in self._sender.prune
+
+    @classmethod
+    def current(cls, *, server: str | None = None) -> Trial | None:
+        """The trial a ``kuro agent`` started this process for (``KURO_TRIAL_ID``), with its
+        worker (``KURO_WORKER``), or None outside an agent."""
+        import os
+
+        from kuro.client._worker import Worker
+
+        ident = os.environ.get("KURO_TRIAL_ID")
+        if not ident:
+            return None
+        worker = Worker(os.environ.get("KURO_WORKER") or "kuro-agent", server=server)
+        return worker.claimed(int(ident))
+
     def report_metric(
         self, name: str, value: float, step: int | None = None, mode: str | None = None
     ) -> None:
@@ -130,11 +152,13 @@ class Trial:
             self.report_metric(name, value, step)
 
     def end(self, status: str = "complete", error: str = "") -> None:
-        """End the trial as 'complete' or 'failed' (with ``error`` text); delivered in order
-        after every point reported before it. Ending again the same way does nothing."""
+        """End the trial as 'complete', 'failed' (with ``error`` text) or 'pruned'; delivered
+        in order after every point reported before it. Ending again the same way does
+        nothing."""
         if status not in _STATUSES:
             raise InvalidInput(
-                f"a trial ends as 'complete' or 'failed', not {status!r}", field="status"
+                f"a trial ends as 'complete', 'failed' or 'pruned', not {status!r}",
+                field="status",
             )
         if self.ended:
             if status == self.status:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from kuro.client._sender import Sender
 from kuro.client._spool import Op, Spool, local_ref
 from kuro.client._system import system_info
 from kuro.client._transport import HttpTransport, Transport, dumps
+from kuro.client._trial import Trial
 
 __all__ = ["DEFAULT_SERVER", "Worker", "server_url"]
 
@@ -180,6 +181,64 @@ class Worker:
         ref = local_ref("experiment")
         self._sender.put(Op("experiment", "POST", "/experiments", dumps(body), defines=ref))
         return Experiment(self, body, key=ref, modes=modes)
+
+    # The work queue -----------------------------------------------------------------------
+
+    def request_work(self, group: str | None = None, sweep: int | None = None) -> Trial | None:
+        """The next queued trial (of ``group``, or of ``sweep``), now running for this worker
+        under a lease that its heartbeats renew; None when there is no work left. Needs the
+        server: raises ``kuro.TransportError`` when it cannot be reached."""
+        if self.offline:
+            raise TransportError("request_work needs the server; this worker is offline")
+        self._sender.flush(self.flush_timeout)  # an earlier trial's end goes first
+        body = {"worker": self.name, "group": group, "sweep": sweep}
+        answer = self._call("POST", "/work", {k: v for k, v in body.items() if v is not None})
+        data = answer["trial"]
+        return None if data is None else self._adopt(data)
+
+    def work(
+        self, group: str | None = None, sweep: int | None = None, count: int | None = None
+    ) -> Iterator[Trial]:
+        """``for trial in worker.work(sweep=ID): ...``: queued trials one after another, at
+        most ``count``. A trial the loop body did not end is ended as complete when the loop
+        asks for the next one; leaving the loop early (``break``, an exception) ends the
+        current trial as failed unless the body ended it."""
+        done = 0
+        while count is None or done < count:
+            trial = self.request_work(group=group, sweep=sweep)
+            if trial is None:
+                return
+            try:
+                yield trial
+            except GeneratorExit:
+                if not trial.ended:
+                    trial.end("failed", "the work loop stopped before this trial was ended")
+                raise
+            if not trial.ended:
+                trial.end("complete")
+            done += 1
+
+    def claimed(self, trial_id: int) -> Trial:
+        """A trial already running for this worker (claimed by ``kuro agent``), by id."""
+        return self._adopt(self._call("GET", f"/trials/{trial_id}", None))
+
+    def _adopt(self, data: dict[str, Any]) -> Trial:
+        """A Trial object for a trial the server handed to this worker."""
+        detail = self._call("GET", f"/experiments/{data['experiment_id']}", None)
+        body = {
+            "group": detail["group"],
+            "identifier": detail["identifier"],
+            "hyper_parameters": detail["hyper_parameters"],
+            "n_trials": detail["n_trials"],
+        }
+        experiment = Experiment(
+            self,
+            body,
+            key=detail["id"],
+            modes=dict(detail["metric_modes"]),
+            n_started=detail["n_trials_started"],
+        )
+        return experiment.adopt(data)
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything reported so far is on the server (True), or until

@@ -151,7 +151,7 @@ def sweep_importance(*, sweep_id: int) -> dict[str, float]:
         return {}
 
 
-_PRUNE_CACHE: dict[int, tuple[float, list[dict[str, Any]]]] = {}
+_PRUNE_CACHE: dict[int, tuple[float, list[dict[str, Any]], int]] = {}
 _PRUNE_TTL = 2.0
 
 
@@ -203,9 +203,14 @@ def _intermediate(series: dict[str, Any]) -> dict[int, float]:
 
 
 def _sweep_runs(sweep: Sweep) -> list[dict[str, Any]]:
+    # Kept while no run of the sweep has ended since (pruners judge against ended runs),
+    # and for a couple of seconds at most.
+    ended = Trial.objects.filter(
+        experiment__sweep_config__sweep=sweep, status__in=Trial.ENDED
+    ).count()
     cached = _PRUNE_CACHE.get(sweep.pk)
     now = time.monotonic()
-    if cached and now - cached[0] < _PRUNE_TTL:
+    if cached and cached[2] == ended and now - cached[0] < _PRUNE_TTL:
         return cached[1]
     trials = list(
         Trial.objects.filter(experiment__sweep_config__sweep=sweep)
@@ -226,5 +231,5 @@ def _sweep_runs(sweep: Sweep) -> list[dict[str, Any]]:
                 pick = max if sweep.objective.mode == "max" else min
                 best = pick(intermediate.values())
             runs.append({"id": pk, "state": status, "value": best, "intermediate": intermediate})
-    _PRUNE_CACHE[sweep.pk] = (now, runs)
+    _PRUNE_CACHE[sweep.pk] = (now, runs, ended)
     return runs
