@@ -82,7 +82,8 @@ def test_unknown_group_raises_not_found(api):
 
 def test_to_pandas(api, group, recorded):
     """Trials, histories and exports become DataFrames."""
-    pandas = pytest.importorskip("pandas")
+    import pandas
+
     trials = api.trials(group).to_pandas()
     assert isinstance(trials, pandas.DataFrame) and len(trials) == 3
     long = api.history([t.id for t in recorded]).to_pandas()

@@ -65,3 +65,12 @@ def test_refused_requests_are_kept_and_the_rest_goes_on(make_worker, live_kuro, 
     report = sync(server=live_kuro.url)
     assert len(report.refused) == 1 and report.points == 1
     assert api.trials(group)[0]["status"] == "complete"
+
+
+def test_progress_is_reported_after_each_request(make_worker, live_kuro, group):
+    """The progress callback sees requests and points grow to their totals."""
+    _offline_session(make_worker, live_kuro.url, group).close()
+    seen = []
+    report = sync(server=live_kuro.url, progress=lambda *counts: seen.append(counts))
+    assert seen[-1] == (report.requests, report.requests_total, 10, 10)
+    assert [s[0] for s in seen] == list(range(1, len(seen) + 1))

@@ -144,7 +144,7 @@ def test_end_twice_the_same_way_is_a_no_op_and_otherwise_a_conflict(trial):
 
 
 def test_end_with_unknown_status_raises(trial):
-    """A trial ends as 'complete' or 'failed'."""
+    """A trial ends as 'complete', 'failed' or 'pruned'."""
     with pytest.raises(kuro.InvalidInput):
         trial.end("done")
 
