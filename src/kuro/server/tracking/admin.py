@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial, Worker
+from kuro.server.tracking.models import (
+    Experiment,
+    Group,
+    IngestBatch,
+    Metric,
+    Point,
+    Summary,
+    Trial,
+    Worker,
+)
 
 
 @admin.register(Worker)
@@ -77,6 +86,30 @@ class PointAdmin(admin.ModelAdmin):
     raw_id_fields = ["trial", "metric"]
     # Point tables hold millions of rows: never count them for the paginator.
     show_full_result_count = False
+
+    # Points change only through the write path, which keeps the summaries true.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Summary)
+class SummaryAdmin(admin.ModelAdmin):
+    list_display = ["trial", "metric", "count", "min_value", "max_value", "last_step", "last_value"]
+    list_select_related = ["trial", "metric"]
+    raw_id_fields = ["trial", "metric"]
+    search_fields = ["metric__name"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(IngestBatch)

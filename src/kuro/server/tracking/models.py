@@ -173,6 +173,26 @@ class Point(models.Model):
         ]
 
 
+class Summary(models.Model):
+    """Per (trial, metric): count, minimum, maximum and last value of its points, kept by
+    the one write path (``services.points``) so that reading a group costs one row per
+    trial and metric, not a scan of its points. NULL values mean NaN as in ``Point``;
+    ``min_value``/``max_value`` skip NaN and are NULL when every value is NaN."""
+
+    trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="summaries")
+    metric = models.ForeignKey(Metric, on_delete=models.CASCADE, related_name="summaries")
+    count = models.BigIntegerField()
+    min_value = models.FloatField(null=True)
+    max_value = models.FloatField(null=True)
+    last_step = models.BigIntegerField()
+    last_value = models.FloatField(null=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["trial", "metric"], name="summary_unique"),
+        ]
+
+
 class IngestBatch(models.Model):
     """A client-chosen batch id already applied: a resent batch is applied once."""
 

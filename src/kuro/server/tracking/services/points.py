@@ -20,6 +20,7 @@ from django.utils import timezone
 from kuro._errors import InvalidInput, LeaseLost, NotFound, PayloadTooLarge
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
 from kuro.server.tracking.services.experiments import metric_get_or_create
+from kuro.server.tracking.services.summaries import summaries_update
 
 __all__ = ["IngestResult", "PointSeries", "points_ingest"]
 
@@ -71,6 +72,7 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
                 return IngestResult(n_points=0, duplicate=True)
         if rows:
             _upsert(cursor, rows)
+            summaries_update(rows=rows)
         trial_ids = sorted({s.trial_id for s in series})
         if trial_ids:
             Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
