@@ -15,7 +15,7 @@ from kuro.dashboard.mount import PREFIX
 
 __all__ = ["PAGES", "create_app"]
 
-PAGES = ("compare", "trial", "workers")
+PAGES = ("compare", "trial", "workers", "sweeps")
 _ASSETS = Path(__file__).with_name("assets")
 _log = logging.getLogger("kuro.dashboard")
 
@@ -37,6 +37,7 @@ def _shell() -> html.Div:
     nav = [
         dcc.Link("Compare", href=f"{PREFIX}", className="kuro-nav-link"),
         dcc.Link("Workers", href=f"{PREFIX}workers", className="kuro-nav-link"),
+        dcc.Link("Sweeps", href=f"{PREFIX}sweeps", className="kuro-nav-link"),
         html.A("API", href="/api/v1/docs", className="kuro-nav-link"),
     ]
     header = html.Header(

@@ -11,7 +11,7 @@ from typing import Any
 from kuro.dashboard.aggregation import flatten, to_float
 from kuro.dashboard.figures.theme import base_layout
 
-__all__ = ["parallel_figure"]
+__all__ = ["parallel_figure", "parallel_lines"]
 
 
 def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
@@ -58,9 +58,24 @@ def parallel_figure(
     if not rows:
         return None
     columns = ["identifier", *keys] if len({r["identifier"] for r, _ in rows}) > 1 else [*keys]
+    return parallel_lines(
+        rows=rows, columns=columns, metric=metric, label=f"{metric} (best)", mode=mode
+    )
+
+
+def parallel_lines(
+    *,
+    rows: Sequence[tuple[Mapping[str, Any], float]],
+    columns: Sequence[str],
+    metric: str,
+    label: str,
+    mode: str,
+) -> dict[str, Any]:
+    """The figure of ``rows`` (each line's values by column, and its score): an axis per
+    column, the score's axis (``label``) last, lines coloured by score, better brighter."""
     dimensions = [_dimension(k, [r.get(k) for r, _ in rows]) for k in columns]
     scores = [v for _, v in rows]
-    dimensions.append({"label": f"{metric} (best)", "values": scores})
+    dimensions.append({"label": label, "values": scores})
     trace = {
         "type": "parcoords",
         "dimensions": dimensions,

@@ -1,0 +1,216 @@
+"""Figures of a sweep: the objective against configuration number with the running best,
+and Optuna's parameter importances.
+
+Pure: they take ``selectors.sweep_detail``'s configuration rows and
+``selectors.sweep_importance``'s mapping, and answer plain figure dicts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kuro.dashboard.figures.parallel import parallel_lines
+from kuro.dashboard.figures.theme import base_layout, color
+
+__all__ = [
+    "importance_figure",
+    "objective_figure",
+    "params_text",
+    "running_best",
+    "sweep_parallel_figure",
+]
+
+BEST = "#e15759"
+
+
+def params_text(params: Mapping[str, Any], *, sep: str = ", ") -> str:
+    """A configuration's parameters for people: ``lr=0.001, act=relu``.
+
+    >>> params_text({"lr": 0.00123456789, "act": "relu", "layers": 3})
+    'lr=0.00123457, act=relu, layers=3'
+    """
+    shown = []
+    for key, value in params.items():
+        if isinstance(value, float):
+            text = f"{value:.6g}"
+        elif isinstance(value, (str, int)) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            text = json.dumps(value)
+        shown.append(f"{key}={text}")
+    return sep.join(shown)
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def running_best(configs: Sequence[Mapping[str, Any]], mode: str) -> tuple[list[int], list[float]]:
+    """The best scored value so far at each configuration number, from the first scored one.
+
+    >>> running_best([{"number": 0, "state": "complete", "value": 0.5},
+    ...               {"number": 1, "state": "running", "value": None},
+    ...               {"number": 2, "state": "complete", "value": 0.4},
+    ...               {"number": 3, "state": "complete", "value": 0.7}], "max")
+    ([0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7])
+    """
+    numbers: list[int] = []
+    values: list[float] = []
+    best: float | None = None
+    better = max if mode == "max" else min
+    for config in sorted(configs, key=lambda c: c["number"]):
+        value = config.get("value")
+        if config.get("state") == "complete" and _finite(value):
+            best = value if best is None else better(best, value)
+        if best is not None:
+            numbers.append(config["number"])
+            values.append(best)
+    return numbers, values
+
+
+def objective_figure(
+    *,
+    configs: Sequence[Mapping[str, Any]],
+    objective: str,
+    mode: str,
+    best_number: int | None = None,
+) -> dict[str, Any] | None:
+    """Each configuration's mean objective over its complete trials, ± std as error bars
+    (hollow while the configuration still runs), the running best as a step line and the
+    best configuration as a star; None when no configuration has a value yet."""
+    shown = sorted((c for c in configs if _finite(c.get("mean"))), key=lambda c: c["number"])
+    if not shown:
+        return None
+    points = {
+        "type": "scatter",
+        "mode": "markers",
+        "name": "configuration (mean ± std)",
+        "x": [c["number"] for c in shown],
+        "y": [c["mean"] for c in shown],
+        "error_y": {
+            "type": "data",
+            "array": [c["std"] if _finite(c.get("std")) else 0.0 for c in shown],
+            "visible": True,
+            "color": "#9aa5b4",
+            "thickness": 1.2,
+            "width": 3,
+        },
+        "marker": {
+            "size": 9,
+            "color": color(0),
+            "symbol": ["circle" if c["state"] == "complete" else "circle-open" for c in shown],
+            "line": {"width": 1.5, "color": color(0)},
+        },
+        "customdata": [
+            [
+                c["n_complete"],
+                c["state"],
+                params_text(c.get("params") or {}, sep="<br>"),
+                c["std"] if _finite(c.get("std")) else 0.0,
+            ]
+            for c in shown
+        ],
+        "hovertemplate": (
+            "configuration #%{x} (%{customdata[1]})<br>mean %{y:.4g} ± %{customdata[3]:.3g}"
+            " over %{customdata[0]} trials<br>%{customdata[2]}<extra></extra>"
+        ),
+    }
+    data = [points]
+    numbers, bests = running_best(configs, mode)
+    if numbers:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": "best so far",
+                "x": numbers,
+                "y": bests,
+                "line": {"shape": "hv", "color": BEST, "width": 2},
+                "hovertemplate": "best so far at #%{x}: %{y:.4g}<extra></extra>",
+            }
+        )
+    best = next((c for c in shown if c["number"] == best_number), None)
+    if best is not None:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"best: #{best['number']}",
+                "x": [best["number"]],
+                "y": [best["mean"]],
+                "marker": {
+                    "symbol": "star",
+                    "size": 17,
+                    "color": BEST,
+                    "line": {"width": 1, "color": "#ffffff"},
+                },
+                "hoverinfo": "skip",
+            }
+        )
+    direction = "higher is better" if mode == "max" else "lower is better"
+    layout = base_layout(
+        title={"text": f"{objective} <span style='color:#7a8699'>({direction})</span>", "x": 0.01},
+        height=380,
+        margin={"l": 56, "r": 16, "t": 44, "b": 44},
+        xaxis={"title": {"text": "configuration number"}, "rangemode": "tozero"},
+        yaxis={"title": {"text": f"{objective} (mean over trials)"}},
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
+        showlegend=True,
+    )
+    if len(shown) < 20:  # whole numbers only: a few configurations get 0.5 ticks otherwise
+        layout["xaxis"]["dtick"] = 1
+    return {"data": data, "layout": layout}
+
+
+def importance_figure(importances: Mapping[str, float]) -> dict[str, Any] | None:
+    """Horizontal bars of the importances (shares that add up to one), the largest at the
+    top; None when there are none."""
+    ranked = sorted(importances.items(), key=lambda kv: kv[1], reverse=True)
+    if not ranked:
+        return None
+    names = [k for k, _ in ranked]
+    values = [v for _, v in ranked]
+    trace = {
+        "type": "bar",
+        "orientation": "h",
+        "x": values,
+        "y": names,
+        "marker": {"color": color(0)},
+        "text": [f"{v:.0%}" for v in values],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "hovertemplate": "%{y}: %{x:.1%} of the variance<extra></extra>",
+    }
+    layout = base_layout(
+        height=max(160, 70 + 32 * len(ranked)),
+        margin={"l": 8, "r": 40, "t": 16, "b": 40},
+        yaxis={"autorange": "reversed", "ticks": "", "automargin": True},
+        xaxis={
+            "range": [0, min(1.0, max(values) * 1.15) or 1.0],
+            "tickformat": ".0%",
+            "title": {"text": "share of the objective's variance (fANOVA)"},
+        },
+        bargap=0.3,
+        showlegend=False,
+    )
+    return {"data": [trace], "layout": layout}
+
+
+def sweep_parallel_figure(
+    *,
+    configs: Sequence[Mapping[str, Any]],
+    objective: str,
+    mode: str,
+    keys: Sequence[str],
+) -> dict[str, Any] | None:
+    """Parallel coordinates: each configuration a line through its parameters (``keys``, in
+    this order) to its mean objective; None when no configuration has a value yet."""
+    rows = [(c.get("params") or {}, c["mean"]) for c in configs if _finite(c.get("mean"))]
+    if not rows:
+        return None
+    return parallel_lines(
+        rows=rows, columns=keys, metric=objective, label=f"{objective} (mean)", mode=mode
+    )

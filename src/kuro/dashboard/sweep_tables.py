@@ -1,0 +1,161 @@
+"""Rows and column definitions of the sweeps page's grids, from the queue selectors' plain
+data (``sweep_list``, ``sweep_detail``).
+
+Grid fields of parameters are generated (``p0``, ``p1``...): names may hold dots, which AG
+Grid reads as paths.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from kuro.dashboard.mount import group_href
+
+__all__ = ["STATUS_ORDER", "config_table", "params_rows", "status_text", "sweep_table"]
+
+STATUS_ORDER = ("complete", "running", "queued", "pruned", "failed", "lost")
+NUMBER = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
+_NUMERIC = {"type": "rightAligned", "filter": "agNumberColumnFilter", "valueFormatter": NUMBER}
+_STATES = {
+    f"kuro-status-{s}": f"params.value == '{s}'"
+    for s in ("running", "complete", "failed", "pruned", "queued", "lost", "finished")
+}
+
+
+def _escape(text: str) -> str:
+    """Text safe inside a Markdown link label."""
+    return "".join(f"\\{c}" if c in "\\[]()*_`<>" else c for c in text)
+
+
+def _value(value: Any) -> Any:
+    if value is None or (isinstance(value, (int, float, str)) and not isinstance(value, bool)):
+        return value
+    return json.dumps(value)
+
+
+def status_text(counts: Mapping[str, int]) -> str:
+    """Trial counts by status, the usual order first.
+
+    >>> status_text({"running": 1, "complete": 2})
+    '2 complete · 1 running'
+    """
+    order = [s for s in STATUS_ORDER if counts.get(s)] + sorted(set(counts) - set(STATUS_ORDER))
+    return " · ".join(f"{counts[s]} {s}" for s in order if counts[s])
+
+
+def params_rows(params: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, value) pairs of a configuration for a small table, floats to six digits.
+
+    >>> params_rows({"lr": 0.000123456789, "act": "relu", "sizes": [1, 2]})
+    [('lr', '0.000123457'), ('act', 'relu'), ('sizes', '[1, 2]')]
+    """
+    return [
+        (k, f"{v:.6g}" if isinstance(v, float) else v if isinstance(v, str) else json.dumps(v))
+        for k, v in params.items()
+    ]
+
+
+def sweep_table(
+    sweeps: Sequence[Mapping[str, Any]], href: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows, columnDefs) of ``selectors.sweep_list()``; each sweep links to ``href/<id>``."""
+    rows = [
+        {
+            "key": str(s["id"]),
+            "id": s["id"],
+            "sweep": f"[#{s['id']}{' · ' + _escape(s['name']) if s['name'] else ''}]"
+            f"({href}/{s['id']})",
+            "group": f"[{_escape(s['group'])}]({group_href(s['group'])})",
+            "identifier": s["identifier"],
+            "objective": f"{s['objective']} {'↑' if s['mode'] == 'max' else '↓'}",
+            "sampler": s["sampler"] + (f" (seed {s['seed']})" if s["seed"] is not None else ""),
+            "pruner": s["pruner"],
+            "status": s["status"],
+            "configs": f"{s['n_configs']} / {s['max_configs']}",
+            "created": (s["created_at"] or "")[:16].replace("T", " "),
+        }
+        for s in sweeps
+    ]
+    columns = [
+        {"field": "sweep", "headerName": "Sweep", "cellRenderer": "markdown", "minWidth": 150},
+        {"field": "group", "headerName": "Group", "cellRenderer": "markdown", "minWidth": 130},
+        {"field": "identifier", "headerName": "Identifier", "minWidth": 140},
+        {"field": "objective", "headerName": "Objective", "minWidth": 130},
+        {"field": "sampler", "headerName": "Sampler", "minWidth": 130},
+        {"field": "pruner", "headerName": "Pruner", "maxWidth": 120},
+        {"field": "status", "headerName": "Status", "maxWidth": 120, "cellClassRules": _STATES},
+        {"field": "configs", "headerName": "Configs", "maxWidth": 120, "type": "rightAligned"},
+        {"field": "created", "headerName": "Created (UTC)", "minWidth": 150, "sort": "desc"},
+    ]
+    return rows, columns
+
+
+def config_table(
+    detail: Mapping[str, Any],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(rows, columnDefs) of ``selectors.sweep_detail()``'s configurations: number, one
+    column per parameter, state, mean, std, complete trials and counts by status."""
+    keys = list(detail["space"])
+    keys += sorted({k for c in detail["configs"] for k in c["params"]} - set(keys))
+    field = {k: f"p{i}" for i, k in enumerate(keys)}
+    best = detail["best"]["number"] if detail["best"] else None
+    compare = group_href(detail["group"])
+    rows = []
+    for c in detail["configs"]:
+        rows.append(
+            {
+                "key": str(c["number"]),
+                "number": c["number"],
+                **{field[k]: _value(v) for k, v in c["params"].items()},
+                "state": c["state"],
+                "mean": c["mean"],
+                "std": c["std"],
+                "complete": f"{c['n_complete']} / {detail['n_trials']}",
+                "trials": status_text(c["status_counts"]),
+                "experiment": f"[#{c['experiment_id']}]({compare})",
+                "best": c["number"] == best,
+            }
+        )
+    numeric = {
+        k
+        for k in keys
+        if all(
+            isinstance(c["params"].get(k), (int, float))
+            and not isinstance(c["params"].get(k), bool)
+            for c in detail["configs"]
+        )
+    }
+    columns = [
+        {
+            "field": "number",
+            "headerName": "#",
+            "pinned": "left",
+            "maxWidth": 80,
+            "sort": "asc",
+            "type": "rightAligned",
+        },
+        *(
+            {
+                "field": field[k],
+                "headerName": k,
+                "headerTooltip": k,
+                **(_NUMERIC if k in numeric else {}),
+            }
+            for k in keys
+        ),
+        {"field": "state", "headerName": "State", "maxWidth": 120, "cellClassRules": _STATES},
+        {"field": "mean", "headerName": f"{detail['objective']} mean", **_NUMERIC},
+        {"field": "std", "headerName": "std", **_NUMERIC, "maxWidth": 110},
+        {"field": "complete", "headerName": "Complete", "maxWidth": 115, "type": "rightAligned"},
+        {"field": "trials", "headerName": "Trials by status", "minWidth": 170},
+        {
+            "field": "experiment",
+            "headerName": "Experiment",
+            "headerTooltip": "The configuration's experiment, in the compare page of the group",
+            "cellRenderer": "markdown",
+            "minWidth": 120,
+        },
+    ]
+    return rows, columns
