@@ -141,7 +141,7 @@ for n in range(5):
 
 def test_offline_round_trip(live_kuro, spool_dir, group, api):
     """Offline, nothing contacts the server; ``kuro sync`` replays workers, experiments,
-    trials and points, and stores the trials beyond n_trials too."""
+    trials and points, and stores the trials beyond n_trials too, marked extra."""
     env = {"KURO_MODE": "offline", "KURO_SERVER": "http://127.0.0.1:9"}
     first = run_python(OFFLINE, env, group, "online-worker")
     assert first.returncode == 0, first.stderr
@@ -154,9 +154,9 @@ def test_offline_round_trip(live_kuro, spool_dir, group, api):
     synced = run_kuro({}, "sync", "--server", live_kuro.url)
     assert synced.returncode == 0, synced.stdout + synced.stderr
     assert "sent 606 points" in synced.stdout
-    assert "6 trials" in synced.stdout
+    assert "6 trials (3 beyond n_trials, marked extra)" in synced.stdout
     trials = api.trials(group)
-    assert len(trials) == 6
+    assert sorted(t["extra"] for t in trials) == [False] * 3 + [True] * 3
     assert {t["status"] for t in trials} == {"complete"}
     assert {t["worker"] for t in trials} == {"online-worker", "other-worker"}
     points = all_points(api, group)

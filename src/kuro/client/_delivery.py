@@ -1,4 +1,4 @@
-"""Delivering one spooled request: local references resolved, extra trials kept.
+"""Delivering one spooled request: local references resolved, ids recorded.
 
 The same code serves the client's background sender and ``kuro sync``, so a session
 recorded offline (or while the server was down) replays exactly as it would have run.
@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from kuro._errors import NotFound
+from kuro._errors import Conflict, NotFound
 from kuro.client._spool import LOCAL_PREFIX, Op, Spool
 from kuro.client._transport import Transport, dumps
 
@@ -50,34 +50,12 @@ def deliver(transport: Transport, spool: Spool, op: Op, *, timeout: float | None
     path = _path(spool, op) if op.refs else op.path
     answer = transport.request(op.method, path, content=_body(spool, op), timeout=timeout)
     if op.kind == "trial" and answer.get("trial") is None:
-        answer = _extra_trial(transport, path, op, timeout)
+        # The request asks for it with "extra": true: a full experiment still stores it.
+        raise Conflict(
+            f"the server did not store the trial made offline ({answer.get('reason')})",
+            detail={"field": "extra", "reason": answer.get("reason")},
+        )
     if op.defines is not None:
         ident = answer["trial"]["id"] if op.kind == "trial" else answer["id"]
         spool.define(op.defines, ident)
-    return answer
-
-
-def _extra_trial(transport: Transport, path: str, op: Op, timeout: float | None) -> Any:
-    """A trial made offline beyond ``n_trials`` is stored anyway, never dropped.
-
-    The acquire request already asks for it (``"extra": true``); a server that does not
-    know that field answers ``trial: null``, and then the experiment's ``n_trials`` is raised
-    by one, the only way the current API allows, before acquiring again.
-    """
-    experiment_id = int(path.split("/")[2])
-    experiment = transport.request("GET", f"/experiments/{experiment_id}", timeout=timeout)
-    transport.call(
-        "POST",
-        "/experiments",
-        {
-            "group": experiment["group"],
-            "identifier": experiment["identifier"],
-            "hyper_parameters": experiment["hyper_parameters"],
-            "n_trials": experiment["n_trials_started"] + 1,
-        },
-        timeout=timeout,
-    )
-    answer = transport.request(op.method, path, content=op.body, timeout=timeout)
-    if answer.get("trial") is None:  # raced by another worker for the new slot: try once more
-        return _extra_trial(transport, path, op, timeout)
     return answer
