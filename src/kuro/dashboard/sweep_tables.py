@@ -145,10 +145,16 @@ def config_table(
             }
             for k in keys
         ),
-        {"field": "state", "headerName": "State", "maxWidth": 120, "cellClassRules": _STATES},
+        {"field": "state", "headerName": "State", "minWidth": 110, "cellClassRules": _STATES},
         {"field": "mean", "headerName": f"{detail['objective']} mean", **_NUMERIC},
-        {"field": "std", "headerName": "std", **_NUMERIC, "maxWidth": 110},
-        {"field": "complete", "headerName": "Complete", "maxWidth": 115, "type": "rightAligned"},
+        {"field": "std", "headerName": "std", **_NUMERIC, "minWidth": 105},
+        {
+            "field": "complete",
+            "headerName": "Complete",
+            "headerTooltip": "Complete trials of the configuration's repeats",
+            "minWidth": 125,
+            "type": "rightAligned",
+        },
         {"field": "trials", "headerName": "Trials by status", "minWidth": 170},
         {
             "field": "experiment",

@@ -56,7 +56,7 @@ def _sweep(n_configs: int, *, n_trials: int = 2, max_configs: int = 6):
 
 def test_no_sweeps_says_how_to_create_one(sweeps):
     """An empty list is an empty state naming the command, not a blank grid."""
-    rows, columns, message, status = sweeps.show_sweeps(0, 0)
+    rows, columns, _, message, status = sweeps.show_sweeps(0, 0)
     assert rows == [] and columns and status.startswith("0 sweeps")
     assert "kuro sweep create" in _text(message)
 
@@ -64,7 +64,7 @@ def test_no_sweeps_says_how_to_create_one(sweeps):
 def test_list_links_each_sweep(sweeps):
     """Each sweep links to its page, with its objective and configurations n / max."""
     sweep = _sweep(1)
-    rows, _, message, _ = sweeps.show_sweeps(0, 0)
+    rows, _, _, message, _ = sweeps.show_sweeps(0, 0)
     assert message is None
     (row,) = rows
     assert row["sweep"] == f"[#{sweep.pk} · first](/dashboard/sweeps/{sweep.pk})"
@@ -75,8 +75,8 @@ def test_list_links_each_sweep(sweeps):
 def test_layout_chooses_list_or_sweep(sweeps):
     """No id: the list; a path id or ``?sweep=`` opens one sweep."""
     assert "sweeps-list" in _text(sweeps.layout())
-    for params in ({"sweep_id": "4"}, {"sweep": "4"}):
-        text = _text(sweeps.layout(**params))
+    for page in (sweeps.sweep_layout(sweep_id="4"), sweeps.layout(sweep="4")):
+        text = _text(page)
         assert "sweeps-data" in text and "sweeps-list-status" not in text
 
 

@@ -155,12 +155,15 @@ def objective_figure(
         title={"text": f"{objective} <span style='color:#7a8699'>({direction})</span>", "x": 0.01},
         height=380,
         margin={"l": 56, "r": 16, "t": 44, "b": 44},
-        xaxis={"title": {"text": "configuration number"}, "rangemode": "tozero"},
+        xaxis={"title": {"text": "configuration number"}},
         yaxis={"title": {"text": f"{objective} (mean over trials)"}},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         showlegend=True,
     )
-    if len(shown) < 20:  # whole numbers only: a few configurations get 0.5 ticks otherwise
+    proposed = [c["number"] for c in configs]
+    # Half a configuration of room on each side, so the first and last points are whole.
+    layout["xaxis"]["range"] = [min(proposed) - 0.5, max(proposed) + 0.5]
+    if max(proposed) - min(proposed) < 20:  # whole numbers only, never 0.5 ticks
         layout["xaxis"]["dtick"] = 1
     return {"data": data, "layout": layout}
 

@@ -38,7 +38,7 @@ from kuro.dashboard.sweep_tables import (
 )
 from kuro.server.queue import selectors
 
-__all__ = ["layout"]
+__all__ = ["layout", "sweep_layout"]
 
 HREF = f"{PREFIX}sweeps"
 START = (
@@ -46,18 +46,25 @@ START = (
 )
 
 
-def layout(sweep_id: str | None = None, sweep: str | None = None, **_: Any) -> html.Div:
-    chosen = sweep_id or sweep
-    return _detail_layout(chosen) if chosen else _list_layout()
+def layout(sweep: str | None = None, **_: Any) -> html.Div:
+    """The list, or one sweep when the address says ``?sweep=<id>``."""
+    return _detail_layout(sweep) if sweep else _list_layout()
 
 
+def sweep_layout(sweep_id: str | None = None, **_: Any) -> html.Div:
+    return _detail_layout(sweep_id)
+
+
+# Two pages of one module: Dash checks callbacks against each page's layout called without
+# arguments, so the list and one sweep are registered apart (the second under a name of
+# its own) to put both sets of ids there.
+dash.register_page(__name__, path="/sweeps", name="Sweeps", title="Kuro · sweeps", layout=layout)
 dash.register_page(
-    __name__,
-    path="/sweeps",
+    f"{__name__}.sweep",
     path_template="/sweeps/<sweep_id>",
-    name="Sweeps",
-    title="Kuro · sweeps",
-    layout=layout,
+    name="Sweep",
+    title="Kuro · sweep",
+    layout=sweep_layout,
 )
 
 
@@ -87,7 +94,7 @@ def _list_layout() -> html.Div:
             html.Div(id="sweeps-list-message"),
             section(
                 "Sweeps",
-                FilterGrid("sweeps-list", height=None, placeholder="Filter sweeps…"),
+                FilterGrid("sweeps-list", height=200, placeholder="Filter sweeps…"),
                 subtitle="Open a sweep for its progress, best configuration and charts.",
             ),
         ],
@@ -95,7 +102,7 @@ def _list_layout() -> html.Div:
     )
 
 
-def _detail_layout(sweep_id: str) -> html.Div:
+def _detail_layout(sweep_id: str | None) -> html.Div:
     return html.Div(
         [
             _head(html.Span(f"Sweep {sweep_id}", id="sweeps-title"), None, "sweeps-subtitle"),
@@ -170,6 +177,7 @@ def _stamp() -> str:
 @callback(
     Output(FilterGrid.ids.grid("sweeps-list"), "rowData"),
     Output(FilterGrid.ids.grid("sweeps-list"), "columnDefs"),
+    Output(FilterGrid.ids.grid("sweeps-list"), "style"),
     Output("sweeps-list-message", "children"),
     Output("sweeps-list-status", "children"),
     Input(RefreshControls.ids.button("sweeps-list-refresh"), "n_clicks"),
@@ -190,7 +198,8 @@ def show_sweeps(_clicks: int, _ticks: int) -> tuple:
             ],
         )
     )
-    return rows, columns, message, f"{count_text(len(sweeps), 'sweep')} · {_stamp()}"
+    status = f"{count_text(len(sweeps), 'sweep')} · {_stamp()}"
+    return rows, columns, FilterGrid.fit(len(rows), max_height=600), message, status
 
 
 # One sweep --------------------------------------------------------------------------------

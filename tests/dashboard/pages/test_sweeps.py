@@ -1,0 +1,114 @@
+"""The sweeps page in real headless Chromium, on a sweep run over the HTTP API."""
+
+from __future__ import annotations
+
+import math
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.live
+
+CONFIGS = 8
+REPEATS = 2
+SPACE = {
+    "lr": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True},
+    "layers": {"type": "int", "low": 1, "high": 4},
+    "act": {"type": "categorical", "choices": ["relu", "tanh"]},
+}
+
+
+def _accuracy(params: dict, repeat: int) -> list[float]:
+    """A deterministic objective: best near lr=0.01, two layers, relu; repeats differ."""
+    peak = 0.9 - 0.05 * abs(math.log10(params["lr"]) + 2) - 0.03 * abs(params["layers"] - 2)
+    peak -= 0.04 if params["act"] == "tanh" else 0.0
+    peak += 0.01 * repeat
+    return [peak * (1 - math.exp(-step / 2)) for step in range(6)]
+
+
+def _run_sweep(url: str) -> dict:
+    """Create a random sweep and work it to the end as a worker would, over HTTP."""
+    with httpx.Client(base_url=f"{url}/api/v1", timeout=60) as http:
+        sweep = http.post(
+            "/sweeps",
+            json={
+                "group": "sweep-demo",
+                "identifier": "mlp",
+                "name": "lr and depth",
+                "space": SPACE,
+                "objective": "val_acc",
+                "mode": "max",
+                "sampler": "random",
+                "seed": 7,
+                "max_configs": CONFIGS,
+                "n_trials": REPEATS,
+                "fixed": {"epochs": 6},
+            },
+        ).json()
+        while True:
+            work = http.post("/work", json={"worker": "sweeper", "sweep": sweep["id"]}).json()
+            if work["trial"] is None:
+                assert work["reason"] == "sweep_finished", work
+                break
+            trial = work["trial"]
+            values = _accuracy(trial["hyper_parameters"], trial["number"])
+            http.post(
+                "/points",
+                json={
+                    "series": [
+                        {
+                            "trial_id": trial["id"],
+                            "metric": "val_acc",
+                            "steps": list(range(len(values))),
+                            "values": values,
+                        }
+                    ]
+                },
+            ).raise_for_status()
+            http.post(f"/trials/{trial['id']}/end", json={"status": "complete"})
+        return http.get(f"/sweeps/{sweep['id']}").json()
+
+
+def test_sweep_page_draws_every_view(page, live_kuro):
+    """The list links the sweep; its page draws 8 configurations everywhere, 3 importances."""
+    sweep = _run_sweep(live_kuro.url)
+    assert sweep["n_configs"] == CONFIGS and sweep["status"] == "finished"
+    page.page.goto(f"{live_kuro.url}/dashboard/")
+    page.page.locator(".kuro-nav-link", has_text="Sweeps").click()
+    page.page.wait_for_url("**/dashboard/sweeps")
+    link = page.page.get_by_role("link", name=f"#{sweep['id']} · lr and depth")
+    link.wait_for()
+    page.page.get_by_text(f"{CONFIGS} / {CONFIGS}").wait_for()
+    page.shot("list")
+    link.click()
+    page.page.wait_for_url(f"**/dashboard/sweeps/{sweep['id']}")
+    page.page.wait_for_function(
+        "() => ['objective', 'importance', 'parallel'].every(name => {"
+        "  const gd = document.querySelector(`#sweeps-${name}-chart .js-plotly-plot`);"
+        "  return gd && gd.data && gd.data.length; })"
+    )
+    objective = page.plots("#sweeps-objective")[0]["traces"]
+    assert [t["n"] for t in objective] == [CONFIGS, CONFIGS, 1]
+    (importance,) = page.plots("#sweeps-importance")[0]["traces"]
+    assert importance["n"] == len(SPACE)
+    (parallel,) = page.plots("#sweeps-parallel")[0]["traces"]
+    assert parallel["type"] == "parcoords" and parallel["n"] == len(SPACE) + 1
+    best = sweep["best"]
+    page.page.get_by_text(f"Configuration #{best['number']}").wait_for()
+    assert f"{best['mean']:.4g} ± {best['std']:.3g}" in page.page.inner_text("#sweeps-best")
+    bar = page.page.locator("#sweeps-progress-bar .kuro-progress-part")
+    assert bar.count() == 1 and bar.get_attribute("data-count") == str(CONFIGS * REPEATS)
+    page.page.wait_for_function(
+        "n => document.querySelectorAll('#sweeps-body .ag-center-cols-container .ag-row')"
+        ".length === n",
+        arg=CONFIGS,
+    )
+    assert page.page.locator(".ag-row.kuro-best-row").count() >= 1
+    page.shot("sweep")
+    page.shot_of("#sweeps-body .kuro-filter-grid", "configurations")
+
+
+def test_unknown_sweep_says_so(page, live_kuro):
+    """A sweep that does not exist is an alert in the page, not a blank one."""
+    page.page.goto(f"{live_kuro.url}/dashboard/sweeps/987654")
+    page.page.get_by_text("there is no sweep '987654'").wait_for()
