@@ -7,7 +7,7 @@ import pytest
 
 from kuro.client._spool import Spool
 from kuro.client._sync import sync
-from tests.client.helpers import run_kuro
+from tests.client.helpers import run_kuro, run_python
 
 pytestmark = pytest.mark.live
 
@@ -74,3 +74,17 @@ def test_progress_is_reported_after_each_request(make_worker, live_kuro, group):
     report = sync(server=live_kuro.url, progress=lambda *counts: seen.append(counts))
     assert seen[-1] == (report.requests, report.requests_total, 10, 10)
     assert [s[0] for s in seen] == list(range(1, len(seen) + 1))
+
+
+def test_client_commands_do_not_import_django(spool_dir):
+    """``kuro sync`` and ``kuro export`` work on a client-only install: no Django loaded."""
+    code = (
+        "import sys; from kuro.cli import main; "
+        f"status = main(['sync', '--spool-dir', {str(spool_dir)!r}]); "
+        "import kuro.cli.export; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'ninja', 'dash')); "
+        "print(bad); sys.exit(status or (1 if bad else 0))"
+    )
+    result = run_python(code, {})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nothing to upload" in result.stdout
