@@ -111,7 +111,8 @@ def config_table(
                 **{field[k]: _value(v) for k, v in c["params"].items()},
                 "state": c["state"],
                 "mean": c["mean"],
-                "std": c["std"],
+                # One complete trial has no spread to speak of: blank, not a zero.
+                "std": c["std"] if c["n_complete"] > 1 else None,
                 "complete": f"{c['n_complete']} / {detail['n_trials']}",
                 "trials": status_text(c["status_counts"]),
                 "experiment": f"[#{c['experiment_id']}]({compare})",
@@ -146,8 +147,19 @@ def config_table(
             for k in keys
         ),
         {"field": "state", "headerName": "State", "minWidth": 110, "cellClassRules": _STATES},
-        {"field": "mean", "headerName": f"{detail['objective']} mean", **_NUMERIC},
-        {"field": "std", "headerName": "std", **_NUMERIC, "minWidth": 105},
+        {
+            "field": "mean",
+            "headerName": "Mean",
+            "headerTooltip": f"Mean of {detail['objective']} over the complete trials",
+            **_NUMERIC,
+        },
+        {
+            "field": "std",
+            "headerName": "Std",
+            "headerTooltip": f"Standard deviation of {detail['objective']} over them",
+            **_NUMERIC,
+            "minWidth": 105,
+        },
         {
             "field": "complete",
             "headerName": "Complete",
@@ -155,7 +167,7 @@ def config_table(
             "minWidth": 125,
             "type": "rightAligned",
         },
-        {"field": "trials", "headerName": "Trials by status", "minWidth": 170},
+        {"field": "trials", "headerName": "Trials by status", "minWidth": 200},
         {
             "field": "experiment",
             "headerName": "Experiment",

@@ -26,15 +26,16 @@ def _accuracy(params: dict, repeat: int) -> list[float]:
     return [peak * (1 - math.exp(-step / 2)) for step in range(6)]
 
 
-def _run_sweep(url: str) -> dict:
-    """Create a random sweep and work it to the end as a worker would, over HTTP."""
+def _run_sweep(url: str, *, name: str = "lr and depth", n_ended: int | None = None) -> dict:
+    """Create a random sweep and work it as a worker would, over HTTP: to the end, or until
+    ``n_ended`` trials have ended and one more is running."""
     with httpx.Client(base_url=f"{url}/api/v1", timeout=60) as http:
         sweep = http.post(
             "/sweeps",
             json={
                 "group": "sweep-demo",
                 "identifier": "mlp",
-                "name": "lr and depth",
+                "name": name,
                 "space": SPACE,
                 "objective": "val_acc",
                 "mode": "max",
@@ -65,7 +66,10 @@ def _run_sweep(url: str) -> dict:
                     ]
                 },
             ).raise_for_status()
+            if n_ended is not None and n_ended == 0:
+                break
             http.post(f"/trials/{trial['id']}/end", json={"status": "complete"})
+            n_ended = None if n_ended is None else n_ended - 1
         return http.get(f"/sweeps/{sweep['id']}").json()
 
 
@@ -112,3 +116,27 @@ def test_unknown_sweep_says_so(page, live_kuro):
     """A sweep that does not exist is an alert in the page, not a blank one."""
     page.page.goto(f"{live_kuro.url}/dashboard/sweeps/987654")
     page.page.get_by_text("there is no sweep '987654'").wait_for()
+
+
+def test_sweep_in_progress(page, live_kuro):
+    """Mid-sweep: a running trial in the progress bar, its configuration drawn hollow."""
+    sweep = _run_sweep(live_kuro.url, name="in progress", n_ended=7)
+    assert sweep["status_counts"] == {"complete": 7, "running": 1}
+    page.page.goto(f"{live_kuro.url}/dashboard/sweeps?sweep={sweep['id']}")
+    page.page.wait_for_function(
+        "() => { const gd = document.querySelector('#sweeps-objective-chart .js-plotly-plot');"
+        "  return gd && gd.data && gd.data.length; }"
+    )
+    (points, *_) = page.plots("#sweeps-objective")[0]["traces"]
+    assert points["n"] == 4
+    symbols = page.page.evaluate(
+        "document.querySelector('#sweeps-objective-chart .js-plotly-plot').data[0].marker.symbol"
+    )
+    assert symbols == ["circle", "circle", "circle", "circle-open"]
+    parts = page.page.locator("#sweeps-progress-bar .kuro-progress-part")
+    assert [parts.nth(i).get_attribute("data-status") for i in range(parts.count())] == [
+        "complete",
+        "running",
+    ]
+    page.page.get_by_text("1 running").first.wait_for()
+    page.shot("sweep")
