@@ -148,3 +148,34 @@ def test_auth_on_sends_anonymous_visitors_to_login(settings):
     settings.KURO_AUTH = True
     page = WsgiClient(application).get("/dashboard/sweeps/1")
     assert page.status_code == 302 and page.headers["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_auth_on_lets_a_signed_in_session_see_a_sweep(settings):
+    """With auth on, a signed-in session opens the page and its callbacks answer."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    from kuro.server.wsgi import application
+
+    settings.KURO_AUTH = True
+    sweep = _sweep(1)
+    django_client = Client()
+    django_client.force_login(get_user_model().objects.create_user("ada", password="pw-x"))
+    client = WsgiClient(application)
+    client.set_cookie("sessionid", django_client.cookies["sessionid"].value)
+    assert client.get(f"/dashboard/sweeps/{sweep.pk}").status_code == 200
+    charts = ("sweeps-objective", "sweeps-importance", "sweeps-parallel")
+    answer = client.post(
+        "/dashboard/_dash-update-component",
+        json={
+            "output": "..{}..".format("...".join(f"{c}.children" for c in charts)),
+            "outputs": [{"id": c, "property": "children"} for c in charts],
+            "inputs": [{"id": "sweeps-data", "property": "data", "value": None}],
+            "changedPropIds": [],
+            "state": [],
+        },
+    )
+    assert answer.status_code == 200, answer.data[:300]
+    client.delete_cookie("sessionid")
+    assert client.get(f"/dashboard/sweeps/{sweep.pk}").status_code == 302
