@@ -74,7 +74,7 @@ def sweep_table(
             "pruner": s["pruner"],
             "status": s["status"],
             "configs": f"{s['n_configs']} / {s['max_configs']}",
-            "created": (s["created_at"] or "")[:16].replace("T", " "),
+            "created": (s["created_at"] or "")[:19].replace("T", " "),
         }
         for s in sweeps
     ]
