@@ -1,12 +1,12 @@
 """Issue 3: the client's cost in the training thread, and its end-to-end throughput.
 
-A fresh ``kuro server`` on SQLite (2 workers). First, the median cost of one
+Fresh ``kuro server``s on SQLite (2 workers). The median cost of one
 ``Trial.report_metric`` in the training thread over 100,000 calls (each call timed alone,
 while the background sender delivers), beside a bare ``deque.append`` timed the same way.
-Then one trial reports 1,000,000 points as fast as it can: the time from the first call until
+One trial reports 1,000,000 points as fast as it can: the time from the first call until
 the server has committed every point (``Worker.flush``), as a ratio to the server's own
 batch-ingest rate (``benchmarks.server.api_rate``: 1,000,000 points in pre-built 10,000-point
-requests, 4 in flight) measured on the same server in the same run.
+requests, 4 in flight) measured in the same run on a server of its own.
 """
 
 from __future__ import annotations
@@ -69,20 +69,32 @@ def end_to_end(server: LiveServer, spool: Path) -> float:
     return POINTS / elapsed
 
 
+def _fresh_server(data_dir: Path) -> LiveServer:
+    server = LiveServer(data_dir, workers=2, database_url=None)
+    server.start()
+    return server
+
+
 def run() -> None:
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        server = LiveServer(tmp / "server", workers=2, database_url=None)
-        env_url = os.environ.pop("KURO_DATABASE_URL", None)
-        try:
-            server.start()
-            cost, append = enqueue_costs(server, tmp / "spool")
-            client = end_to_end(server, tmp / "spool")
-            ingest, _ = api_rate(server)
-        finally:
-            server.stop()
-            if env_url is not None:
-                os.environ["KURO_DATABASE_URL"] = env_url
+    # Each measure on a fresh server and database, so neither starts on a fuller table.
+    env_url = os.environ.pop("KURO_DATABASE_URL", None)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            server = _fresh_server(tmp / "ingest")
+            try:
+                ingest, _ = api_rate(server)
+            finally:
+                server.stop()
+            server = _fresh_server(tmp / "client")
+            try:
+                client = end_to_end(server, tmp / "spool")
+                cost, append = enqueue_costs(server, tmp / "spool")
+            finally:
+                server.stop()
+    finally:
+        if env_url is not None:
+            os.environ["KURO_DATABASE_URL"] = env_url
     name = f"report_metric in the training thread, median of {CALLS:,}"
     figure(name, cost * 1e6, "us", "(target <= 5 us)")
     figure(f"bare deque.append, median of {CALLS:,}", append * 1e6, "us")
