@@ -235,22 +235,19 @@ class Sender:
                 logger.exception("kuro: the background sender failed; retrying")
                 self._stopping.wait(1.0)
 
-    def _cycle(self, deadline: float | None = None) -> None:
+    def _cycle(self) -> None:
         self.pack()
         if self.offline:
             return
         now = time.monotonic()
         if now >= self._next_try:
             if self._pending:
-                self.send(deadline)
+                self.send()
             elif self.down:
                 self._probe()
         if not self.down and now >= self._next_heartbeat:
             self._next_heartbeat = now + self.heartbeat
             self._beat()
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def flush(self, timeout: float) -> bool:
         """Pack everything queued and wait up to ``timeout`` s for delivery; True if done."""
