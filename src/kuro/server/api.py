@@ -12,6 +12,7 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from kuro._errors import InvalidInput
 from kuro.server.accounts.auth import api_auth
 from kuro.server.queue.api import router as queue_router
 from kuro.server.tracking.api import router as tracking_router
@@ -38,9 +39,36 @@ class _Parser(Parser):
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
-            return orjson.loads(request.body)
+            data = orjson.loads(request.body)
         except orjson.JSONDecodeError:
-            return json.loads(request.body)
+            data = json.loads(request.body)
+        if b"\\u0000" in request.body:  # cheap test first; most bodies never walk
+            field = _nul_field(data, "")
+            if field is not None:
+                raise InvalidInput(
+                    f"{field or 'body'} holds a NUL character", field=field or "body"
+                )
+        return data
+
+
+def _nul_field(value: Any, where: str) -> str | None:
+    """Where a NUL character hides in decoded JSON (PostgreSQL cannot store one), or None."""
+    if isinstance(value, str):
+        return where if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            inner = f"{where}.{key}" if where else str(key)
+            if "\x00" in key:
+                return inner
+            found = _nul_field(item, inner)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found = _nul_field(item, f"{where}[{i}]")
+            if found is not None:
+                return found
+    return None
 
 
 api = NinjaAPI(

@@ -213,3 +213,27 @@ def test_fuzzed_bodies_never_500(api, path, body):
     assert status < 500, answer
     if status >= 400:
         assert set(answer) == {"error", "message", "detail"}
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "field"),
+    [
+        ("get", "/experiments?group=a%00b", None, "group"),
+        ("get", "/workers/a%00b", None, "path"),
+        ("post", "/workers", {"name": "a\x00b"}, "name"),
+        (
+            "post",
+            "/experiments",
+            {"group": "g", "identifier": "m", "hyper_parameters": {"k": ["x", "y\x00"]}},
+            "hyper_parameters.k[1]",
+        ),
+    ],
+)
+def test_nul_characters_are_refused_not_500(api, method, path, body, field):
+    """PostgreSQL cannot store NUL: it is a 422 naming the field, on every database."""
+    if method == "get":
+        response = api.client.get(f"/api/v1{path}")
+        status, answer = response.status_code, json.loads(response.content)
+    else:
+        status, answer = api.post(path, body)
+    assert _is_error(status, answer, 422, "invalid", field)
