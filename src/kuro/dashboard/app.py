@@ -10,6 +10,7 @@ from pathlib import Path
 import dash
 import plotly.io
 from dash import dcc, html
+from django.conf import settings
 
 from kuro.dashboard.mount import PREFIX
 
@@ -40,6 +41,8 @@ def _shell() -> html.Div:
         dcc.Link("Sweeps", href=f"{PREFIX}sweeps", className="kuro-nav-link"),
         html.A("API", href="/api/v1/docs", className="kuro-nav-link"),
     ]
+    if settings.KURO_AUTH:
+        nav.append(html.A("Sign out", href="/accounts/logout/", className="kuro-nav-link"))
     header = html.Header(
         html.Div(
             [

@@ -3,7 +3,9 @@ mounted beside Django in ``kuro.server.wsgi``; its original address ``/dash-inde
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -15,6 +17,13 @@ from kuro.server.api import api
 from kuro.server.tracking.errors import json_error_view
 
 
+def _sign_out(request: HttpRequest) -> HttpResponse:
+    """Sign out and back to the login page. GET too, so the dashboard's plain link works;
+    a forged request can only sign someone out, which is harmless."""
+    logout(request)
+    return redirect(settings.LOGOUT_REDIRECT_URL)
+
+
 def _home(request: HttpRequest) -> HttpResponse:
     return redirect("/api/v1/docs")
 
@@ -23,7 +32,7 @@ urlpatterns = [
     path("", _home),
     path("admin/", admin.site.urls),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", _sign_out, name="logout"),
     path("api/v1/", api.urls),
     re_path(r"^dash-index/?$", RedirectView.as_view(url="/dashboard/", query_string=True)),
 ]
