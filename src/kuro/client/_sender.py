@@ -187,8 +187,14 @@ class Sender:
         self._next_try = time.monotonic() + self.retry.wait(self._failures)
         if not self.down:
             self.down = True
+            why = (
+                "the server refused this client's token (set KURO_TOKEN)"
+                if isinstance(exc, AuthError)
+                else "cannot reach the server"
+            )
             logger.warning(
-                "kuro: cannot reach the server (%s); spooling to %s and retrying in the background",
+                "kuro: %s (%s); spooling to %s and retrying in the background",
+                why,
                 exc.message,
                 self.spool.path,
             )
