@@ -47,11 +47,10 @@ def _setup_django(data_dir: str) -> None:
 
 
 def _make_group(name: str, n_experiments: int) -> None:
-    from django.db import connection, transaction
-
-    from kuro.server.tracking.models import Metric, Point
     from kuro.server.tracking.services import (
+        PointSeries,
         experiment_get_or_create,
+        points_ingest,
         trial_acquire,
         worker_register,
     )
@@ -70,23 +69,23 @@ def _make_group(name: str, n_experiments: int) -> None:
         # One worker per trial: a worker asking again would resume its running trial.
         for worker in workers:
             trial_ids.append(trial_acquire(experiment_id=experiment.pk, worker=worker).pk)
-    metric_ids = dict(
-        Metric.objects.filter(group__name=name).values_list("name", "pk").order_by("name")
-    )
-    sql = (
-        f"INSERT INTO {Point._meta.db_table} (trial_id, metric_id, step, value, time) "
-        "VALUES (%s, %s, %s, %s, %s)"
-    )
+    # Through the one write path, so the per-(trial, metric) summaries are kept as in use.
     now = time.time()
     for trial_id in trial_ids:
-        rows = []
+        series = []
         for metric, _ in METRICS:
             floor = rng.uniform(0.05, 0.5)
-            for step in range(STEPS):
-                value = floor + math.exp(-step / 200) + rng.gauss(0, 0.02)
-                rows.append((trial_id, metric_ids[metric], step, value, now + step))
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+            values = [floor + math.exp(-step / 200) + rng.gauss(0, 0.02) for step in range(STEPS)]
+            series.append(
+                PointSeries(
+                    trial_id=trial_id,
+                    metric=metric,
+                    steps=list(range(STEPS)),
+                    values=values,
+                    times=[now + step for step in range(STEPS)],
+                )
+            )
+        points_ingest(series=series)
 
 
 def _median_seconds(work: Callable[[], Any]) -> float:
