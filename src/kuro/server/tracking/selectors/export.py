@@ -13,6 +13,7 @@ Schema ``kuro.export/1`` (documented in the README)::
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.utils import timezone
@@ -27,9 +28,13 @@ EXPORT_SCHEMA = "kuro.export/1"
 _CHUNK = 500
 
 
-def group_export(*, group: str) -> dict[str, Any]:
-    """Everything recorded in a group, at full fidelity (no sampling)."""
+def group_export(*, group: str, experiment_ids: Collection[int] | None = None) -> dict[str, Any]:
+    """Everything recorded in a group, at full fidelity (no sampling); with
+    ``experiment_ids``, only those experiments of the group (the dashboard's selection)."""
     data = group_experiments(group=group)
+    if experiment_ids is not None:
+        wanted = set(experiment_ids)
+        data["experiments"] = [e for e in data["experiments"] if e["id"] in wanted]
     trials = [t for e in data["experiments"] for t in e["trials"]]
     for start in range(0, len(trials), _CHUNK):
         chunk = trials[start : start + _CHUNK]

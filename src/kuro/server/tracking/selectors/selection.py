@@ -7,42 +7,18 @@ from collections.abc import Collection
 from typing import Any
 
 from django.db.models import F
-from django.utils import timezone
 
 from kuro.server.tracking.models import Trial
-from kuro.server.tracking.selectors.experiments import group_experiments
-from kuro.server.tracking.selectors.export import EXPORT_SCHEMA
-from kuro.server.tracking.selectors.history import metric_history
+from kuro.server.tracking.selectors.export import group_export
 from kuro.server.tracking.selectors.wire import iso
 
 __all__ = ["running_trials", "selection_export"]
-
-_CHUNK = 500
 
 
 def selection_export(*, group: str, experiment_ids: Collection[int]) -> dict[str, Any]:
     """``group_export`` restricted to ``experiment_ids``: the same ``kuro.export/1`` document,
     every point of every series, for the experiments of the group that are listed."""
-    wanted = set(experiment_ids)
-    data = group_experiments(group=group)
-    experiments = [e for e in data["experiments"] if e["id"] in wanted]
-    trials = [t for e in experiments for t in e["trials"]]
-    for start in range(0, len(trials), _CHUNK):
-        chunk = trials[start : start + _CHUNK]
-        for trial, history in zip(
-            chunk, metric_history(trial_ids=[t["id"] for t in chunk]), strict=True
-        ):
-            trial["series"] = {
-                name: {k: s[k] for k in ("steps", "values", "times")}
-                for name, s in history["metrics"].items()
-            }
-    return {
-        "schema": EXPORT_SCHEMA,
-        "group": data["group"],
-        "exported_at": iso(timezone.now()),
-        "metrics": data["metrics"],
-        "experiments": experiments,
-    }
+    return group_export(group=group, experiment_ids=experiment_ids)
 
 
 def running_trials() -> list[dict[str, Any]]:
