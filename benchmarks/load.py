@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.report import figure, ratio
+from benchmarks.report import figure, percentile, ratio
 from kuro.server.testing import LiveServer, scratch_database
 
 PROCESSES = int(os.environ.get("KURO_LOAD_PROCESSES", "32"))
@@ -85,11 +85,6 @@ def _access_log(path: Path) -> tuple[int, int, list[float]]:
     return total, errors, points
 
 
-def _p99(values: list[float]) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(0.99 * (len(values) - 1)))]
-
-
 def _backend(label: str, tmp: Path, database_url: str | None) -> None:
     log = tmp / f"{label}-access.log"
     server = LiveServer(
@@ -115,7 +110,12 @@ def _backend(label: str, tmp: Path, database_url: str | None) -> None:
     )
     ratio(f"{label}: {PROCESSES}-process throughput / 1-process", aggregate, single)
     figure(f"{label}: POST /points server time p50", statistics.median(times), "ms")
-    figure(f"{label}: POST /points server time p99", _p99(times), "ms", f"{len(times)} batches")
+    figure(
+        f"{label}: POST /points server time p99",
+        percentile(times, 0.99),
+        "ms",
+        f"{len(times)} batches",
+    )
     figure(f"{label}: 5xx answers", errors, f"of {total} requests")
     assert errors == 0, f"{errors} answers were 5xx"
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.report import figure, ratio
+from benchmarks.report import figure, percentile, ratio
 from kuro.server.testing import LiveServer, scratch_database
 
 SEEDS = int(os.environ.get("KURO_BENCH_SEEDS", "5"))
@@ -124,11 +124,6 @@ def _claim_latencies(api: str, body: dict, n: int, end: bool = True) -> list[flo
     return out
 
 
-def _percentile(values: list[float], q: float) -> float:
-    values = sorted(values)
-    return values[min(len(values) - 1, round(q * (len(values) - 1)))]
-
-
 def _drain(api: str, name: str) -> int:
     n = 0
     with httpx.Client(base_url=api, timeout=120) as http:
@@ -209,14 +204,12 @@ def run() -> None:
         f"mean of {SEEDS} seeds",
     )
     ratio("TPE distance / random distance", tpe_regret, random_regret, "< 1")
-    figure("claim from a plain queue, p50", _percentile(plain, 0.5) * 1000, "ms")
+    figure("claim from a plain queue, p50", percentile(plain, 0.5) * 1000, "ms")
+    figure("claim in a TPE sweep of 1,000 finished configs, p50", percentile(tpe, 0.5) * 1000, "ms")
     figure(
-        "claim in a TPE sweep of 1,000 finished configs, p50", _percentile(tpe, 0.5) * 1000, "ms"
+        "claim in a TPE sweep of 1,000 finished configs, p99", percentile(tpe, 0.99) * 1000, "ms"
     )
-    figure(
-        "claim in a TPE sweep of 1,000 finished configs, p99", _percentile(tpe, 0.99) * 1000, "ms"
-    )
-    ratio("TPE-sweep claim p50 / plain claim p50", _percentile(tpe, 0.5), _percentile(plain, 0.5))
+    ratio("TPE-sweep claim p50 / plain claim p50", percentile(tpe, 0.5), percentile(plain, 0.5))
     figure("claims/s, 8 agents draining 2,000 queued trials, SQLite", sqlite_rate, "claims/s")
     if pg_rate is not None:
         figure("claims/s, 8 agents draining 2,000 queued trials, PostgreSQL", pg_rate, "claims/s")

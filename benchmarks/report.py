@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["figure", "ratio"]
+__all__ = ["figure", "percentile", "ratio"]
 
 
 def figure(name: str, value: float, unit: str, note: str = "") -> None:
@@ -15,3 +15,9 @@ def ratio(name: str, value: float, baseline: float, target: str = "") -> float:
     text = f"  {name:<58} {r:>14.3f} x"
     print(text + (f"   (target {target})" if target else ""), flush=True)
     return r
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q`` quantile (0 to 1) of ``values``, nearest rank."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
