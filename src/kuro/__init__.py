@@ -1,6 +1,8 @@
 """Kuro: experiment management for machine-learning research."""
 
-from kuro._errors import (
+from kuro._version import __version__
+from kuro.client import Api, Experiment, Trial, Worker
+from kuro.core.errors import (
     AuthError,
     Conflict,
     Forbidden,
@@ -15,8 +17,6 @@ from kuro._errors import (
     ServerError,
     TransportError,
 )
-from kuro._version import __version__
-from kuro.client import Api, Experiment, Trial, Worker
 
 __all__ = [
     "Api",

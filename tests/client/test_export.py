@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from kuro.client._export import export_columns, write_csv
+from kuro.core.export import export_columns, write_csv
 from tests.client.helpers import run_kuro
 
 DOC = {

@@ -45,7 +45,7 @@ def _fail(exc: Exception) -> int:
 
 def _token_create(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro._errors import KuroError
+    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import token_create
 
     try:
@@ -80,7 +80,7 @@ def _token_list(args: argparse.Namespace) -> int:
 
 def _token_revoke(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro._errors import KuroError
+    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import token_revoke
 
     try:
@@ -93,7 +93,7 @@ def _token_revoke(args: argparse.Namespace) -> int:
 
 def _user_create(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro._errors import KuroError
+    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import user_create
 
     if args.password_stdin:

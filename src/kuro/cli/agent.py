@@ -28,7 +28,7 @@ import threading
 import time
 from typing import Any
 
-from kuro._errors import Conflict, KuroError, LeaseLost, TransportError
+from kuro.core.errors import Conflict, KuroError, LeaseLost, TransportError
 
 __all__ = ["Agent", "register"]
 

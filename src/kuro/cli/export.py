@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from kuro import Api, KuroError
-    from kuro.client._export import write_csv
+    from kuro.core.export import write_csv
 
     fmt = args.format or ("csv" if args.output and args.output.suffix == ".csv" else "json")
     try:

@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 
-from kuro._wire import decode_value
-from kuro.client._export import export_columns, export_rows
 from kuro.client._retry import Retry
 from kuro.client._transport import HttpTransport, Transport
 from kuro.client._worker import server_url
+from kuro.core.export import export_columns, export_rows
+from kuro.core.values import decode_value
 
 __all__ = ["Api", "Export", "History", "Records"]
 

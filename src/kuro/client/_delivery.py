@@ -10,9 +10,9 @@ import json
 import re
 from typing import Any
 
-from kuro._errors import Conflict, NotFound
 from kuro.client._spool import LOCAL_PREFIX, Op, Spool
 from kuro.client._transport import Transport, dumps
+from kuro.core.errors import Conflict, NotFound
 
 __all__ = ["deliver"]
 

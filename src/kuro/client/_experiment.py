@@ -5,30 +5,17 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from kuro._errors import InvalidInput, ModeConflict, ModeRequired, TransportError
-from kuro._wire import MODES, infer_mode
 from kuro.client._spool import Op, local_ref, path_to
 from kuro.client._transport import dumps
 from kuro.client._trial import Trial
+from kuro.core.errors import TransportError
+from kuro.core.limits import check_name
+from kuro.core.modes import check_mode, check_same_mode, resolve_mode
 
 if TYPE_CHECKING:
     from kuro.client._worker import Worker
 
 __all__ = ["Experiment"]
-
-
-def check_name(name: Any, field: str) -> str:
-    if not isinstance(name, str) or not 0 < len(name) <= 200:
-        raise InvalidInput(
-            f"{field} is a string of 1 to 200 characters, not {name!r:.60}", field=field
-        )
-    return name
-
-
-def check_mode(mode: Any, field: str = "mode") -> str | None:
-    if mode is not None and mode not in MODES:
-        raise InvalidInput(f"mode is 'max' or 'min', not {mode!r:.60}", field=field)
-    return mode
 
 
 class Experiment:
@@ -136,24 +123,13 @@ class Experiment:
         check_mode(mode)
         known = self._modes.get(name)
         if known is not None:
-            if mode is not None and mode != known:
-                raise ModeConflict(
-                    f"metric {name!r} of group {self.group!r} has mode {known!r}; it was "
-                    f"reported with mode {mode!r}",
-                    detail={"field": "mode", "metric": name, "mode": known, "requested": mode},
-                )
+            check_same_mode(name, known, mode, group=self.group)
             return
         body = {"group": self.group, "name": name, "mode": mode}
         try:
             answer = self.worker._call("POST", "/metrics", body, once=True)
         except TransportError:
-            resolved = mode or infer_mode(name)
-            if resolved is None:
-                raise ModeRequired(
-                    f"metric {name!r} is new and its mode cannot be inferred from its name: "
-                    "give mode='max' or mode='min'",
-                    field="mode",
-                ) from None
+            resolved = resolve_mode(name, mode, group=self.group)
             body["mode"] = resolved
             self.worker._sender.put(Op("metric", "POST", "/metrics", dumps(body)))
             self._modes[name] = resolved

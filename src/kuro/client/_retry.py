@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kuro._errors import TransportError
+from kuro.core.errors import TransportError
 
 __all__ = ["Retry", "is_testing", "set_testing"]
 

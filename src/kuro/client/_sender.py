@@ -20,11 +20,11 @@ import uuid
 from collections import deque
 from typing import Any
 
-from kuro._errors import AuthError, KuroError, TransportError
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry, is_testing
 from kuro.client._spool import Op, Spool, default_spool_dir
 from kuro.client._transport import Transport, dumps
+from kuro.core.errors import AuthError, KuroError, TransportError
 
 __all__ = ["Sender"]
 

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kuro._errors import AuthError, KuroError, TransportError
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry
 from kuro.client._spool import Spool
 from kuro.client._transport import HttpTransport, Transport
 from kuro.client._worker import DEFAULT_SERVER
+from kuro.core.errors import AuthError, KuroError, TransportError
 
 __all__ = ["SyncReport", "sync"]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from kuro._errors import TransportError, error_from_payload
+from kuro.core.errors import TransportError, error_from_payload
 
 __all__ = ["HttpTransport", "Transport", "dumps"]
 

@@ -9,17 +9,16 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kuro._errors import Conflict, InvalidInput
 from kuro.client._spool import Op, path_to
 from kuro.client._transport import dumps
+from kuro.core.errors import Conflict, InvalidInput
+from kuro.core.limits import ERROR_TEXT_MAX, STEP_MAX, STEP_MIN, check_step
+from kuro.core.statuses import END_STATUSES
 
 if TYPE_CHECKING:
     from kuro.client._experiment import Experiment
 
 __all__ = ["Trial"]
-
-_STEP_MIN, _STEP_MAX = -(2**63), 2**63 - 1
-_STATUSES = ("complete", "failed", "pruned")
 
 
 def _real(value: Any) -> float:
@@ -38,17 +37,6 @@ def _real(value: Any) -> float:
         f"a metric value is a real number, not {type(value).__name__} {value!r:.60}",
         field="value",
     )
-
-
-def _step(step: Any) -> int:
-    if isinstance(step, bool) or not isinstance(step, numbers.Integral):
-        raise InvalidInput(
-            f"a step is an integer, not {type(step).__name__} {step!r:.60}", field="step"
-        )
-    step = int(step)
-    if not _STEP_MIN <= step <= _STEP_MAX:
-        raise InvalidInput(f"a step fits in 64 bits; {step} does not", field="step")
-    return step
 
 
 class Trial:
@@ -129,8 +117,8 @@ class Trial:
             self._first_use(name, mode)
         if step is None:
             step = steps[name]
-        elif type(step) is not int or not _STEP_MIN <= step <= _STEP_MAX:
-            step = _step(step)
+        elif type(step) is not int or not STEP_MIN <= step <= STEP_MAX:
+            step = check_step(step)
         steps[name] = step + 1
         queue = self._queue
         queue.append((self._key, name, step, value, time.time()))
@@ -155,7 +143,7 @@ class Trial:
         """End the trial as 'complete', 'failed' (with ``error`` text) or 'pruned'; delivered
         in order after every point reported before it. Ending again the same way does
         nothing."""
-        if status not in _STATUSES:
+        if status not in END_STATUSES:
             raise InvalidInput(
                 f"a trial ends as 'complete', 'failed' or 'pruned', not {status!r}",
                 field="status",
@@ -167,7 +155,7 @@ class Trial:
         self.status = status
         key = self._key
         path = path_to("/trials/{}/end", key)
-        body = dumps({"status": status, "error": error[-65536:]})
+        body = dumps({"status": status, "error": error[-ERROR_TEXT_MAX:]})
         self._sender.put(Op("end", "POST", path, body, refs=isinstance(key, str)))
         self._sender.running.discard(key)
         self.experiment._ended(self)

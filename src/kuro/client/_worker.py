@@ -12,15 +12,16 @@ from typing import Any
 
 import httpx
 
-from kuro._errors import InvalidInput, ModeRequired, TransportError
-from kuro._wire import infer_mode
-from kuro.client._experiment import Experiment, check_mode, check_name
+from kuro.client._experiment import Experiment
 from kuro.client._retry import Retry
 from kuro.client._sender import Sender
 from kuro.client._spool import Op, Spool, local_ref
 from kuro.client._system import system_info
 from kuro.client._transport import HttpTransport, Transport, dumps
 from kuro.client._trial import Trial
+from kuro.core.errors import InvalidInput, TransportError
+from kuro.core.limits import IDENTIFIER_MAX, check_name, check_text
+from kuro.core.modes import check_mode, resolve_mode
 
 __all__ = ["DEFAULT_SERVER", "Worker", "server_url"]
 
@@ -152,7 +153,7 @@ class Worker:
             raise InvalidInput(f"n_trials is an integer >= 1, not {n_trials!r}", field="n_trials")
         body = {
             "group": check_name(group, "group"),
-            "identifier": check_name(identifier, "identifier"),
+            "identifier": check_text(identifier, "identifier", IDENTIFIER_MAX),
             "hyper_parameters": hyper_parameters,
             "n_trials": n_trials,
             "metrics": _metric_specs(metrics),
@@ -169,15 +170,12 @@ class Worker:
                 modes=dict(answer["metric_modes"]),
                 n_started=answer["n_trials_started"],
             )
-        modes = {}
-        for i, spec in enumerate(body["metrics"]):
-            modes[spec["name"]] = spec["mode"] or infer_mode(spec["name"])
-            if modes[spec["name"]] is None:
-                raise ModeRequired(
-                    f"metric {spec['name']!r} is new and its mode cannot be inferred from its "
-                    "name: give it as (name, 'max') or (name, 'min')",
-                    field=f"metrics[{i}]",
-                )
+        modes = {
+            spec["name"]: resolve_mode(
+                spec["name"], spec["mode"], group=body["group"], field=f"metrics[{i}]"
+            )
+            for i, spec in enumerate(body["metrics"])
+        }
         ref = local_ref("experiment")
         self._sender.put(Op("experiment", "POST", "/experiments", dumps(body), defines=ref))
         return Experiment(self, body, key=ref, modes=modes)

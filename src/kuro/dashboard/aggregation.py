@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kuro._wire import decode_value
+from kuro.core.values import decode_value
 
 __all__ = [
     "Band",

@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from kuro.client._export import write_csv
+from kuro.core.export import write_csv
 
 __all__ = ["export_csv", "export_json"]
 

@@ -23,7 +23,7 @@ from django.contrib.auth import get_user
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 
-from kuro._errors import AuthError
+from kuro.core.errors import AuthError
 
 __all__ = ["PREFIX", "DashboardDispatcher", "group_href", "mount_dashboard"]
 

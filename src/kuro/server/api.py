@@ -12,11 +12,11 @@ from ninja import NinjaAPI
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 from kuro.server.accounts.auth import api_auth
+from kuro.server.errors import install_error_handlers
 from kuro.server.queue.api import router as queue_router
 from kuro.server.tracking.api import router as tracking_router
-from kuro.server.tracking.errors import install_error_handlers
 
 __all__ = ["api"]
 

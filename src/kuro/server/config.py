@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from kuro.core.limits import DEFAULTS
+
 __all__ = ["database_settings", "limits", "queue_defaults", "secret_key"]
 
 
@@ -88,16 +90,11 @@ def secret_key(data_dir: Path) -> str:
 
 
 def limits() -> dict[str, int]:
-    """Documented request limits; each can be set by its environment variable."""
+    """Documented request limits (defaults in ``kuro.core.limits.DEFAULTS``); each can be set
+    by its environment variable, ``KURO_<NAME>``."""
     return {
-        "max_batch_points": int(os.environ.get("KURO_MAX_BATCH_POINTS", "50000")),
-        "max_body_bytes": int(os.environ.get("KURO_MAX_BODY_BYTES", str(32 * 1024 * 1024))),
-        "max_history_trials": int(os.environ.get("KURO_MAX_HISTORY_TRIALS", "5000")),
-        "max_trials": int(os.environ.get("KURO_MAX_TRIALS", "10000")),
-        "max_metrics": int(os.environ.get("KURO_MAX_METRICS", "1000")),
-        "max_hyper_parameters_bytes": int(
-            os.environ.get("KURO_MAX_HYPER_PARAMETERS_BYTES", str(64 * 1024))
-        ),
+        name: int(os.environ.get(f"KURO_{name.upper()}", str(default)))
+        for name, default in DEFAULTS.items()
     }
 
 

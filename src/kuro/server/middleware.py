@@ -6,8 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from kuro._errors import InvalidInput
-from kuro.server.tracking.errors import error_response
+from kuro.core.errors import InvalidInput
+from kuro.server.errors import error_response
 
 __all__ = ["RejectNul"]
 

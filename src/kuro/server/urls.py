@@ -12,9 +12,9 @@ from django.shortcuts import redirect
 from django.urls import path, re_path
 from django.views.generic import RedirectView
 
-from kuro._errors import NotFound, ServerError
+from kuro.core.errors import NotFound, ServerError
 from kuro.server.api import api
-from kuro.server.tracking.errors import json_error_view
+from kuro.server.errors import json_error_view
 
 
 def _sign_out(request: HttpRequest) -> HttpResponse:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kuro.core.downsample import minmax_indices
 from kuro.dashboard.figures.curves import curve_figure
-from kuro.server.tracking.downsample import minmax_indices
 
 
 def _series(values, sampled=False, count=None, start=0):

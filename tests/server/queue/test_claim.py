@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from kuro._errors import LeaseLost
+from kuro.core.errors import LeaseLost
 from kuro.server.queue.services import leases_reap, work_claim, work_enqueue
 from kuro.server.tracking.models import Trial
 from kuro.server.tracking.services import (

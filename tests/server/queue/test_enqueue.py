@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 from kuro.server.queue.services import grid_expand, work_enqueue
 from kuro.server.tracking.models import Trial
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.selectors import prune_flags, sweep_detail, sweep_importance
 from kuro.server.queue.services import sweep_ask, sweep_create, sweep_reconcile, work_claim

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
+
 import kuro
 
 
 def test_health(api):
-    """The server says it is up and its version."""
-    assert api.get("/health") == (200, {"status": "ok", "version": kuro.__version__})
+    """The server says it is up, its version, and the request limits it enforces."""
+    assert api.get("/health") == (
+        200,
+        {"status": "ok", "version": kuro.__version__, "limits": settings.KURO_LIMITS},
+    )
 
 
 def test_worker_register_and_fetch(api):

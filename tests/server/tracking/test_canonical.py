@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuro._errors import InvalidInput
-from kuro.server.tracking.canonical import hyper_parameters_key
+from kuro.core.canonical import hyper_parameters_key
+from kuro.core.errors import InvalidInput
 
 json_values = st.recursive(
     st.none()

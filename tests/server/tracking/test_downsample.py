@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuro.server.tracking.downsample import minmax_indices
+from kuro.core.downsample import minmax_indices
 
 
 def test_short_series_is_kept_whole():

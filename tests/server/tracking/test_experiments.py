@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 from kuro.server.tracking.models import Experiment
 from kuro.server.tracking.services import experiment_get_or_create
 

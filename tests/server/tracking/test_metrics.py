@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro._errors import ModeConflict, ModeRequired
+from kuro.core.errors import ModeConflict, ModeRequired
 from kuro.server.tracking.services import group_get_or_create, metric_get_or_create
 
 pytestmark = pytest.mark.django_db

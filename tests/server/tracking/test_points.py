@@ -7,7 +7,7 @@ import math
 import pytest
 from django.test import override_settings
 
-from kuro._errors import InvalidInput, ModeRequired, NotFound, PayloadTooLarge
+from kuro.core.errors import InvalidInput, ModeRequired, NotFound, PayloadTooLarge
 from kuro.server.tracking.models import Point
 from kuro.server.tracking.selectors import metric_history
 from kuro.server.tracking.services import (

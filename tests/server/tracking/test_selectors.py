@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.tracking.selectors import (
     group_experiments,
     group_export,

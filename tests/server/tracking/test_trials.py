@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kuro._errors import Conflict, InvalidInput, NotFound
+from kuro.core.errors import Conflict, InvalidInput, NotFound
 from kuro.server.tracking.models import Trial
 from kuro.server.tracking.services import (
     experiment_get_or_create,

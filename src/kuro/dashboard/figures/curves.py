@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kuro.core.downsample import minmax_indices
 from kuro.dashboard.aggregation import align, band, ema, to_floats
 from kuro.dashboard.figures.theme import base_layout, finite_or_none, translucent
-from kuro.server.tracking.downsample import minmax_indices
 
 __all__ = ["AGGREGATIONS", "BANDS", "MAX_POINTS", "X_AXES", "curve_figure"]
 

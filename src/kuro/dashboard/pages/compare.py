@@ -16,7 +16,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
-from kuro._errors import KuroError
+from kuro.core.errors import KuroError
 from kuro.dashboard.aggregation import differing_keys, experiment_aggregates
 from kuro.dashboard.components.cards import (
     empty_state,

@@ -17,7 +17,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from kuro._errors import KuroError
+from kuro.core.errors import KuroError
 from kuro.dashboard.components.cards import empty_state, error_state, section
 from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.grid import FilterGrid

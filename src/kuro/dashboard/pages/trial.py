@@ -9,7 +9,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
-from kuro._errors import KuroError
+from kuro.core.errors import KuroError
 from kuro.dashboard.aggregation import flatten
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
 from kuro.dashboard.components.curves import curve_card

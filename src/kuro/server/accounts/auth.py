@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
-from kuro._errors import AuthError, Forbidden
+from kuro.core.errors import AuthError, Forbidden
 from kuro.server.accounts.models import ApiToken
 from kuro.server.accounts.services import token_digest
 

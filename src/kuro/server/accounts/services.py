@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kuro._errors import Conflict, InvalidInput, NotFound
+from kuro.core.errors import Conflict, InvalidInput, NotFound
 from kuro.server.accounts.models import ApiToken
 
 __all__ = ["token_create", "token_digest", "token_revoke", "user_create"]

@@ -14,7 +14,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 
 __all__ = [
     "build_pruning_study",

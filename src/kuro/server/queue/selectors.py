@@ -10,7 +10,7 @@ from typing import Any
 
 from django.db.models import Count
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.queue import optuna_glue
 from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.services.sweeps import config_score, config_trials_done

@@ -1,21 +1,22 @@
 """The JSON API under /api/v1/: each function validates, calls one service or selector, and
-serializes. Errors are raised as ``kuro._errors`` classes and answered by ``errors``."""
+serializes. Errors are raised as ``kuro.core.errors`` classes and answered by ``errors``."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from kuro import __version__
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
+from kuro.core.limits import ID_MAX
+from kuro.core.values import decode_value, decode_values
 from kuro.server.queue.selectors import prune_flags
 from kuro.server.tracking import selectors, services
 from kuro.server.tracking.schemas import (
     ERRORS,
-    MAX_ID,
     AcquireIn,
     AcquireOut,
     BatchIn,
@@ -39,15 +40,14 @@ from kuro.server.tracking.schemas import (
 )
 from kuro.server.tracking.selectors.wire import iso
 
-_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
-
 router = Router()
 
 
 @router.get("/health", response={200: HealthOut, 500: ErrorOut}, tags=["server"], auth=None)
-def health(request: HttpRequest) -> dict[str, str]:
-    """Liveness check and server version."""
-    return {"status": "ok", "version": __version__}
+def health(request: HttpRequest) -> dict[str, Any]:
+    """Liveness check, server version, and the request limits this server enforces (clients
+    size their batches by them)."""
+    return {"status": "ok", "version": __version__, "limits": settings.KURO_LIMITS}
 
 
 # Workers ---------------------------------------------------------------------------------
@@ -172,10 +172,6 @@ def trial_end(request: HttpRequest, trial_id: PathId, body: EndIn):
 # Points and histories --------------------------------------------------------------------
 
 
-def _floats(values: list[Any]) -> list[float]:
-    return [_NON_FINITE[v] if isinstance(v, str) else v for v in values]
-
-
 @router.post("/points", response={200: BatchOut, **ERRORS}, tags=["points"])
 def points_ingest(request: HttpRequest, body: BatchIn):
     """Upsert a batch of points, as series and/or single points, for one or many trials.
@@ -188,7 +184,7 @@ def points_ingest(request: HttpRequest, body: BatchIn):
             trial_id=s.trial_id,
             metric=s.metric,
             steps=s.steps,
-            values=_floats(s.values),
+            values=decode_values(s.values),
             times=s.times,
             mode=s.mode,
         )
@@ -199,7 +195,7 @@ def points_ingest(request: HttpRequest, body: BatchIn):
             trial_id=p.trial_id,
             metric=p.metric,
             steps=[p.step],
-            values=_floats([p.value]),
+            values=[decode_value(p.value)],
             times=[p.time] if p.time is not None else [],
             mode=p.mode,
         )
@@ -215,7 +211,7 @@ def _trial_ids(text: str) -> list[int]:
         ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
         ids = None
-    if ids is None or not all(1 <= i <= MAX_ID for i in ids):
+    if ids is None or not all(1 <= i <= ID_MAX for i in ids):
         raise InvalidInput(
             "trial_ids is a comma-separated list of positive 64-bit integers", field="trial_ids"
         )

@@ -7,21 +7,31 @@ from typing import Annotated, Any, Literal
 from ninja import Path, Query, Schema
 from pydantic import Field, StrictFloat, StrictInt
 
-Name = Annotated[str, Field(min_length=1, max_length=200)]
-Identifier = Annotated[str, Field(min_length=1, max_length=500)]
-Mode = Literal["max", "min"]
-NonFinite = Literal["NaN", "Infinity", "-Infinity"]
+from kuro.core.limits import (
+    BATCH_ID_MAX,
+    ERROR_TEXT_MAX,
+    ID_MAX,
+    IDENTIFIER_MAX,
+    NAME_MAX,
+    STEP_MAX,
+    STEP_MIN,
+    TEXT_MAX,
+)
+from kuro.core.modes import Mode
+from kuro.core.values import NonFinite
+
+Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
+Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX)]
 # A metric value on the wire: a JSON number or one of the three non-finite strings.
 WireFloat = StrictFloat | NonFinite
-Step = Annotated[StrictInt, Field(ge=-(2**63), le=2**63 - 1)]
-MAX_ID = 2**63 - 1
+Step = Annotated[StrictInt, Field(ge=STEP_MIN, le=STEP_MAX)]
 # A database id: positive and within 64 bits, so that no id can overflow a query.
-Id = Annotated[StrictInt, Field(ge=1, le=MAX_ID)]
-Text = Annotated[str, Field(max_length=300)]
+Id = Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
+Text = Annotated[str, Field(max_length=TEXT_MAX)]
 
 
-PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
-QueryId = Annotated[int, Query(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
+QueryId = Annotated[int, Query(ge=1, le=ID_MAX)]
 
 
 class Gpu(Schema):
@@ -136,7 +146,7 @@ class AcquireOut(Schema):
 
 class EndIn(Schema):
     status: Literal["complete", "failed", "pruned"] = "complete"
-    error: Annotated[str, Field(max_length=65536)] = ""
+    error: Annotated[str, Field(max_length=ERROR_TEXT_MAX)] = ""
     requeue: bool = False
 
 
@@ -167,7 +177,7 @@ class PointIn(Schema):
 
 
 class BatchIn(Schema):
-    batch_id: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    batch_id: Annotated[str, Field(min_length=1, max_length=BATCH_ID_MAX)] | None = None
     series: list[SeriesIn] = []
     points: list[PointIn] = []
 
@@ -230,6 +240,16 @@ class ErrorOut(Schema):
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 404, 409, 413, 422, 500, 503)}
 
 
+class LimitsOut(Schema):
+    max_batch_points: int
+    max_body_bytes: int
+    max_history_trials: int
+    max_trials: int
+    max_metrics: int
+    max_hyper_parameters_bytes: int
+
+
 class HealthOut(Schema):
     status: str
     version: str
+    limits: LimitsOut

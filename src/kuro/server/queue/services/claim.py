@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.queue.models import Sweep
 from kuro.server.queue.services.leases import leases_reap, locked
 from kuro.server.queue.services.sweeps import sweep_ask

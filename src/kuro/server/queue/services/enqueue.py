@@ -9,7 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 from kuro.server.tracking.models import Experiment, Trial
 from kuro.server.tracking.services import experiment_get_or_create
 

@@ -9,11 +9,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kuro._errors import Conflict, InvalidInput
+from kuro.core.canonical import hyper_parameters_key, normalize
+from kuro.core.errors import Conflict, InvalidInput
 from kuro.server.queue import optuna_glue
 from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.services.enqueue import queue_trials
-from kuro.server.tracking.canonical import hyper_parameters_key, normalize
 from kuro.server.tracking.models import Experiment, Trial
 from kuro.server.tracking.selectors import trial_summaries
 from kuro.server.tracking.services import (

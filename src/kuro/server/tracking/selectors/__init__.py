@@ -1,5 +1,5 @@
 """Reads. Every function is keyword-only and typed, and returns plain JSON-able data whose
-metric values are already in wire form (see ``kuro._wire``)."""
+metric values are already in wire form (see ``kuro.core.values``)."""
 
 from kuro.server.tracking.selectors.experiments import (
     experiment_detail,

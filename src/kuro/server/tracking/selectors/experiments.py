@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Count, F
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Experiment, Group, Metric, Trial
 from kuro.server.tracking.selectors.trials import trial_dict, trial_summaries
 from kuro.server.tracking.selectors.wire import iso

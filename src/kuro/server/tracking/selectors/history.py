@@ -10,8 +10,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from kuro._errors import InvalidInput, NotFound
-from kuro.server.tracking.downsample import minmax_indices
+from kuro.core.downsample import minmax_indices
+from kuro.core.errors import InvalidInput, NotFound
 from kuro.server.tracking.models import Metric, Point, Trial
 from kuro.server.tracking.selectors.wire import wire_values
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Summary, Trial
 from kuro.server.tracking.selectors.wire import iso, wire_value
 

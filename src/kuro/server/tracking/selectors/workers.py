@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q
 
-from kuro._errors import NotFound
+from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Trial, Worker
 from kuro.server.tracking.selectors.wire import iso
 

@@ -8,9 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from kuro._errors import InvalidInput, ModeConflict, ModeRequired, PayloadTooLarge
-from kuro._wire import MODES, infer_mode
-from kuro.server.tracking.canonical import canonical_text, hyper_parameters_key
+from kuro.core.canonical import canonical_text, hyper_parameters_key
+from kuro.core.errors import InvalidInput, PayloadTooLarge
+from kuro.core.modes import check_mode, check_same_mode, resolve_mode
 from kuro.server.tracking.models import Experiment, Group, Metric
 
 __all__ = [
@@ -35,28 +35,16 @@ def metric_get_or_create(
     Raises ``ModeRequired`` for a new metric whose mode cannot be inferred, and
     ``ModeConflict`` when ``mode`` contradicts the one the group already fixed.
     """
-    if mode is not None and mode not in MODES:
-        raise InvalidInput(f"mode must be 'max' or 'min', not {mode!r}", field=field)
+    mode = check_mode(mode, field)
     existing = Metric.objects.filter(group=group, name=name).first()
     if existing is None:
-        resolved = mode or infer_mode(name)
-        if resolved is None:
-            raise ModeRequired(
-                f"metric {name!r} is new in group {group.name!r} and its mode cannot be "
-                "inferred from its name: give mode='max' or mode='min'",
-                field=field,
-            )
+        resolved = resolve_mode(name, mode, group=group.name, field=field)
         try:
             with transaction.atomic():
                 return Metric.objects.create(group=group, name=name, mode=resolved)
         except IntegrityError:  # created meanwhile by another request: check it like any other
             existing = Metric.objects.get(group=group, name=name)
-    if mode is not None and mode != existing.mode:
-        raise ModeConflict(
-            f"metric {name!r} of group {group.name!r} has mode {existing.mode!r}; "
-            f"it was asked for with mode {mode!r}",
-            detail={"field": field, "metric": name, "mode": existing.mode, "requested": mode},
-        )
+    check_same_mode(name, existing.mode, mode, group=group.name, field=field)
     return existing
 
 

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kuro._errors import InvalidInput, LeaseLost, NotFound, PayloadTooLarge
+from kuro.core.errors import InvalidInput, LeaseLost, NotFound, PayloadTooLarge
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
 from kuro.server.tracking.services.experiments import metric_get_or_create
 from kuro.server.tracking.services.summaries import summaries_update

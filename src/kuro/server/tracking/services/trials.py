@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kuro._errors import Conflict, InvalidInput, LeaseLost, NotFound
+from kuro.core.errors import Conflict, InvalidInput, LeaseLost, NotFound
 from kuro.server.tracking.models import Experiment, Trial, Worker
 from kuro.server.tracking.services.workers import worker_get_or_create
 

@@ -7,7 +7,7 @@ import json
 import math
 from typing import Any
 
-from kuro._errors import InvalidInput
+from kuro.core.errors import InvalidInput
 
 __all__ = ["MAX_DEPTH", "canonical_text", "hyper_parameters_key", "normalize"]
 

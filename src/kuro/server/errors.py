@@ -1,6 +1,7 @@
 """The server's one error format: every 4xx/5xx is ``{"error", "message", "detail"}``.
 
-Codes map to statuses in one table; ``detail["field"]`` names the field at fault.
+Each error class carries its HTTP status (``kuro.core.errors``); ``detail["field"]`` names
+the field at fault. Installed on the one NinjaAPI; Django-level 404/500 use the same body.
 """
 
 from __future__ import annotations
@@ -16,50 +17,30 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from kuro._errors import (
+from kuro.core.errors import (
+    ERROR_CLASSES,
     AuthError,
-    Conflict,
-    Forbidden,
     InvalidInput,
     KuroError,
-    LeaseLost,
-    ModeConflict,
-    ModeRequired,
     NotFound,
     PayloadTooLarge,
     ServerBusy,
     ServerError,
 )
 
-__all__ = ["HTTP_STATUS", "error_response", "install_error_handlers"]
+__all__ = ["error_response", "install_error_handlers", "json_error_view", "status_of"]
 
 logger = logging.getLogger("kuro.server")
 
-HTTP_STATUS: dict[type[KuroError], int] = {
-    InvalidInput: 422,
-    ModeRequired: 422,
-    PayloadTooLarge: 413,
-    NotFound: 404,
-    Conflict: 409,
-    ModeConflict: 409,
-    LeaseLost: 409,
-    AuthError: 401,
-    Forbidden: 403,
-    ServerError: 500,
-    ServerBusy: 503,
-}
 
-
-def _status_of(error: KuroError) -> int:
-    for cls in type(error).__mro__:
-        if cls in HTTP_STATUS:
-            return HTTP_STATUS[cls]
-    return 500
+def status_of(error: KuroError) -> int:
+    """The HTTP status of ``error``: its class's own (``KuroError.status``), 500 for none."""
+    return error.status or 500
 
 
 def error_response(error: KuroError) -> JsonResponse:
     """The JSON answer for a Kuro error."""
-    return JsonResponse(error.to_payload(), status=_status_of(error))
+    return JsonResponse(error.to_payload(), status=status_of(error))
 
 
 _LOCATIONS = {"body", "query", "path", "payload"}
@@ -113,10 +94,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         )
     if isinstance(exc, AuthenticationError):
         return error_response(AuthError(str(exc)))
-    code = {400: InvalidInput, 401: AuthError, 403: Forbidden, 404: NotFound}.get(
-        exc.status_code, KuroError
-    )
-    error = code(str(exc))
+    # ninja's own HTTP errors, as the Kuro class of that status (derived from the tree).
+    by_status = {cls.status: cls for cls in reversed(ERROR_CLASSES) if cls.status}
+    by_status[400] = InvalidInput
+    error = by_status.get(exc.status_code, KuroError)(str(exc))
     response = error_response(error)
     response.status_code = exc.status_code
     return response
@@ -170,5 +151,5 @@ def install_error_handlers(api: NinjaAPI) -> None:
 def json_error_view(error: KuroError) -> HttpResponse:
     """For Django-level handlers (404/500 outside the API), the same body."""
     return HttpResponse(
-        json.dumps(error.to_payload()), status=_status_of(error), content_type="application/json"
+        json.dumps(error.to_payload()), status=status_of(error), content_type="application/json"
     )

@@ -1,0 +1,13 @@
+"""The rules the client, the server and the dashboard share, in one home, free of Django.
+
+- ``errors``: the one error tree, each class with its code and HTTP status.
+- ``values``: metric values on the wire (the one NaN/Infinity dialect).
+- ``modes``: metric modes, the mode a name implies, the best value by mode.
+- ``statuses``: trial statuses and their transitions.
+- ``limits``: names, identifiers, steps, grids, and the server's request limits.
+- ``canonical``: the canonical form (and key) of a hyper-parameter setting.
+- ``downsample``: min-max decimation of a long series.
+- ``export``: a group's export as flat rows (CSV, pandas).
+
+Nothing here imports Django, Dash or httpx; a test enforces it.
+"""
