@@ -1,11 +1,12 @@
 # make run: local virtualenv, install, migrate, serve on http://127.0.0.1:8000 (SQLite)
-# make test: install and run every test (SQLite; KURO_DATABASE_URL=postgresql://... for PostgreSQL)
+# make test: install and run every check and test (lint, types, the suite on SQLite;
+#            KURO_DATABASE_URL=postgresql://... for PostgreSQL)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint format install clean chromium
+.PHONY: run test bench lint types format install clean chromium
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 # The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
@@ -29,6 +31,9 @@ chromium:
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+types: $(STAMP)
+	$(BIN)/mypy
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks

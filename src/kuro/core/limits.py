@@ -82,7 +82,7 @@ def check_step(step: Any, field: str = "step") -> int:
         raise InvalidInput(
             f"a step is an integer, not {type(step).__name__} {step!r:.60}", field=field
         )
-    step = int(step)
-    if not STEP_MIN <= step <= STEP_MAX:
-        raise InvalidInput(f"a step fits in 64 bits; {step} does not", field=field)
-    return step
+    value = int(step)
+    if not STEP_MIN <= value <= STEP_MAX:
+        raise InvalidInput(f"a step fits in 64 bits; {value} does not", field=field)
+    return value

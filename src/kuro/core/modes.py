@@ -43,8 +43,12 @@ def infer_mode(name: str) -> Mode | None:
 
 def check_mode(mode: object, field: str = "mode") -> Mode | None:
     """``mode`` when it is None, 'max' or 'min'; ``InvalidInput`` naming ``field`` else."""
-    if mode is None or mode == "max" or mode == "min":
-        return mode  # type: ignore[return-value]
+    if mode is None:
+        return None
+    if mode == "max":
+        return "max"
+    if mode == "min":
+        return "min"
     raise InvalidInput(f"mode is 'max' or 'min', not {mode!r:.60}", field=field)
 
 

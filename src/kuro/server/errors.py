@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
@@ -136,16 +137,28 @@ def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     return error_response(ServerError("the server failed; the error is in its log"))
 
 
+def _kuro_error(request: HttpRequest, exc: KuroError) -> HttpResponse:
+    return error_response(exc)
+
+
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(NotFound("no such resource"))
+
+
+_HANDLERS: dict[type[Exception], Callable[[HttpRequest, Any], HttpResponse]] = {
+    KuroError: _kuro_error,
+    ValidationError: _validation,
+    HttpError: _http_error,
+    RequestDataTooBig: _too_big,
+    Http404: _not_found,
+    Exception: _unexpected,
+}
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     """Make every error the API can raise answer in Kuro's one format."""
-    api.add_exception_handler(KuroError, lambda request, exc: error_response(exc))
-    api.add_exception_handler(ValidationError, _validation)
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(RequestDataTooBig, _too_big)
-    api.add_exception_handler(
-        Http404, lambda request, exc: error_response(NotFound("no such resource"))
-    )
-    api.add_exception_handler(Exception, _unexpected)
+    for exc_class, handler in _HANDLERS.items():
+        api.add_exception_handler(exc_class, handler)
 
 
 def json_error_view(error: KuroError) -> HttpResponse:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -46,3 +48,10 @@ def test_properties(values, max_points):
         if finite:
             kept = [values[i] for i in keep if values[i] is not None]
             assert max(finite) in kept and min(finite) in kept
+
+
+def test_nan_floats_are_never_extremes():
+    """A float NaN (how selectors hand NaN over) is skipped like a stored NULL."""
+    values = [math.nan if i % 2 else float(i) for i in range(1000)]
+    keep = minmax_indices(values, 50)
+    assert all(not math.isnan(values[i]) for i in keep[1:-1])

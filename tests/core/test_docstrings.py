@@ -1,0 +1,16 @@
+"""The shared core's docstring examples run, so they cannot drift."""
+
+from __future__ import annotations
+
+import doctest
+
+import pytest
+
+from kuro.core import downsample, limits, modes, statuses, values
+
+
+@pytest.mark.parametrize("module", [downsample, limits, modes, statuses, values])
+def test_docstring_examples(module):
+    """Every example in the module's docstrings gives what it shows."""
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed
