@@ -8,6 +8,8 @@
 - ``canonical``: the canonical form (and key) of a hyper-parameter setting.
 - ``downsample``: min-max decimation of a long series.
 - ``export``: a group's export as flat rows (CSV, pandas).
+- ``statistics``: statistics of repeated trials (intervals, Welch's test, probability of
+  improvement, trials needed); it needs numpy and scipy, so only the server imports it.
 
 Nothing here imports Django, Dash or httpx; a test enforces it.
 """

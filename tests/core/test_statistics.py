@@ -1,0 +1,120 @@
+"""Statistics of repeated trials match scipy's and rliable's definitions."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from kuro.core.statistics import describe, trials_needed, versus
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+def _poi(x, y):
+    """rliable's probability of improvement: P(X > Y) + P(X = Y) / 2, by brute force."""
+    pairs = [(a > b) + 0.5 * (a == b) for a in x for b in y]
+    return sum(pairs) / len(pairs)
+
+
+def test_description_matches_scipy():
+    """Mean, std, t interval, median and IQM are scipy's on the same values."""
+    x = [0.912, 0.925, 0.931, 0.904, 0.918]
+    d = describe(x)
+    low, high = stats.t.interval(0.95, len(x) - 1, loc=np.mean(x), scale=stats.sem(x))
+    assert d.n == 5
+    assert d.mean == pytest.approx(np.mean(x), abs=1e-12)
+    assert d.std == pytest.approx(np.std(x, ddof=1), abs=1e-12)
+    assert d.sem == pytest.approx(stats.sem(x), abs=1e-12)
+    assert (d.ci_low, d.ci_high) == (pytest.approx(low, abs=1e-9), pytest.approx(high, abs=1e-9))
+    assert d.median == np.median(x)
+    assert d.iqm == pytest.approx(stats.trim_mean(x, 0.25), abs=1e-12)
+
+
+def test_bootstrap_is_seeded():
+    """The bootstrap interval is reproducible for a seed and brackets the mean."""
+    x = [1.0, 2.0, 4.0, 3.5, 2.5, 3.0]
+    a, b = describe(x, bootstrap=2000, seed=7), describe(x, bootstrap=2000, seed=7)
+    assert (a.bootstrap_low, a.bootstrap_high) == (b.bootstrap_low, b.bootstrap_high)
+    assert a.bootstrap_low < a.mean < a.bootstrap_high
+
+
+def test_welch_matches_scipy():
+    """Welch's p-value and the interval of the difference are scipy's."""
+    leader, other = [0.92, 0.93, 0.95, 0.91], [0.90, 0.915, 0.92, 0.88, 0.905]
+    v = versus(leader, other, "max")
+    result = stats.ttest_ind(other, leader, equal_var=False)
+    interval = result.confidence_interval(0.95)
+    assert v.p_value == pytest.approx(result.pvalue, abs=1e-9)
+    assert v.ci_low == pytest.approx(interval.low, abs=1e-9)
+    assert v.ci_high == pytest.approx(interval.high, abs=1e-9)
+    assert v.difference == pytest.approx(np.mean(other) - np.mean(leader), abs=1e-12)
+    assert v.probability_of_improvement == pytest.approx(_poi(leader, other), abs=1e-12)
+
+
+def test_probability_of_improvement_follows_the_mode():
+    """For a metric to minimise, the leader improves when it is lower."""
+    leader, other = [0.1, 0.2, 0.2], [0.2, 0.3, 0.4]
+    v = versus(leader, other, "min")
+    assert v.probability_of_improvement == pytest.approx(
+        _poi([-a for a in leader], [-b for b in other])
+    )
+
+
+def test_not_separated_says_how_many_more_trials():
+    """Close settings are not separated, with a count of trials from a power analysis."""
+    v = versus([0.90, 0.93, 0.92], [0.91, 0.90, 0.92], "max")
+    assert not v.separated and v.p_value > 0.05
+    assert v.more_trials is not None and v.more_trials >= 1
+    assert f"about {v.more_trials} more trials" in v.verdict
+
+
+def test_trials_needed_matches_the_textbook():
+    """d = 0.5 needs 64 per group at 80% power (Cohen's table), d = 0.8 needs 26."""
+    assert trials_needed(0.5) == 64
+    assert trials_needed(0.8) == 26
+    assert trials_needed(0.0) == 0
+
+
+def test_single_trials_and_ties_are_words_not_numbers():
+    """One trial has no spread; identical values are a tie, never '+0 ahead'."""
+    single = versus([0.9], [0.8, 0.85], "max")
+    assert not single.separated and "one trial" in single.verdict
+    assert math.isnan(single.p_value)
+    tie = versus([0.5, 0.5], [0.5, 0.5], "max")
+    assert tie.verdict == "tied with the leader" and not tie.separated
+
+
+def test_nan_is_left_out_and_infinity_is_ranked_only():
+    """A NaN trial counts as missing; infinite values are ranked but not tested."""
+    assert describe([1.0, math.nan, 2.0]).n == 2
+    v = versus([math.inf, 1.0], [0.5, 0.6], "max")
+    assert math.isnan(v.p_value) and "infinite" in v.verdict
+    assert v.probability_of_improvement == pytest.approx(_poi([math.inf, 1.0], [0.5, 0.6]))
+    assert versus([], [1.0], "max").verdict == "no value to compare"
+
+
+@given(st.lists(finite, min_size=1, max_size=12))
+def test_interval_contains_the_mean(values):
+    """Any finite sample: the interval brackets the mean (or is NaN for one value)."""
+    d = describe(values)
+    if d.n < 2:
+        assert math.isnan(d.ci_low)
+    else:
+        assert d.ci_low <= d.mean + 1e-6 * (1 + abs(d.mean))
+        assert d.mean <= d.ci_high + 1e-6 * (1 + abs(d.mean))
+
+
+@given(st.lists(finite, min_size=1, max_size=8), st.lists(finite, min_size=1, max_size=8))
+def test_comparison_is_always_well_formed(leader, other):
+    """Any two samples: a probability in [0, 1], a p-value in [0, 1] or NaN, a verdict."""
+    v = versus(leader, other, "max")
+    assert 0 <= v.probability_of_improvement <= 1
+    assert math.isnan(v.p_value) or 0 <= v.p_value <= 1
+    assert v.verdict
+    if v.separated:
+        assert v.more_trials == 0
