@@ -38,3 +38,9 @@ __all__ = [
     "Worker",
     "__version__",
 ]
+
+# The client's classes say they are ``kuro.Worker`` and so on (reprs, docs, tracebacks),
+# not the private module that defines them: the habit of httpx's ``__init__``.
+for _public in (Api, Experiment, Trial, Worker):
+    _public.__module__ = "kuro"
+del _public

@@ -89,12 +89,13 @@ def test_memory_is_bounded_by_spilling_to_disk(make_worker, fake):
     worker = make_worker(
         "http://kuro.test", transport=fake.transport(), max_pending=1000, flush_timeout=0.1
     )
-    worker._sender._stopping.set()  # no background packing: only the bound can empty the queue
+    # No background packing: only the bound can empty the queue.
+    worker.session.sender._stopping.set()
     trial = worker.experiment("g", "m", metrics=["loss"]).trial()
     for _ in range(10_000):
         trial.report_metric("loss", 1.0)
-        assert len(worker._sender.queue) <= 1001
-    assert worker._sender.pending_points() == 10_000
+        assert len(worker.session.sender.queue) <= 1001
+    assert worker.session.sender.pending_points() == 10_000
 
 
 def test_exit_line_says_what_is_left_and_how_to_upload_it(sender, fake, capsys, spool_dir):

@@ -29,7 +29,7 @@ def test_nothing_to_upload(spool_dir):
 def test_sessions_in_use_are_left_alone(make_worker, live_kuro, group, spool_dir):
     """A session a running program still holds is skipped, and said to be."""
     worker = _offline_session(make_worker, live_kuro.url, group)
-    worker._sender.pack()
+    worker.session.sender.pack()
     report = sync(server=live_kuro.url)
     assert report.busy == [worker.spool_path] and report.requests == 0
     worker.close()
@@ -53,9 +53,9 @@ def test_refused_requests_are_kept_and_the_rest_goes_on(make_worker, live_kuro, 
     trial = experiment.trial()
     trial.report_metric("loss", 1.0)
     trial.end()
-    worker._sender.pack()
+    worker.session.sender.pack()
     # A request naming a trial that does not exist, queued before the others were sent.
-    ghost = Spool(session=worker._sender.spool.session)
+    ghost = Spool(session=worker.session.sender.spool.session)
     worker.close()
     ghost.lock()
     from kuro.client._spool import Op

@@ -26,16 +26,17 @@ def test_answers_the_decoded_json_body():
     assert seen == [("POST", "http://kuro.test/api/v1/metrics", b'{"name":"acc"}')]
 
 
-def test_non_finite_values_go_out_as_bare_tokens():
-    """NaN and infinities are encoded without per-value work, as the server accepts."""
+def test_a_bare_non_finite_float_is_never_sent():
+    """A body is strict JSON: a NaN that was not encoded for the wire is refused, unsent."""
     seen = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append(request.content)
         return httpx.Response(200, json={})
 
-    _transport(handler).call("POST", "/points", {"values": [float("nan"), float("inf")]})
-    assert seen == [b'{"values":[NaN,Infinity]}']
+    with pytest.raises(kuro.InvalidInput):
+        _transport(handler).call("POST", "/points", {"values": [float("nan"), float("inf")]})
+    assert seen == []
 
 
 def test_4xx_raises_the_error_class_the_server_names():

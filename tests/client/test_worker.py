@@ -7,7 +7,7 @@ import time
 import pytest
 
 import kuro
-from kuro.client._worker import DEFAULT_SERVER
+from kuro.client._config import DEFAULT_SERVER
 
 
 def test_registers_itself_with_its_machine(worker, api):
@@ -61,5 +61,7 @@ def test_offline_worker_sends_nothing(make_worker, fake, testing):
     trial.end()
     assert not worker.flush()
     assert fake.requests == []
-    kinds = [worker._sender.spool.header(s)["kind"] for s in worker._sender.spool.pending()]
+    kinds = [
+        worker.session.sender.spool.header(s)["kind"] for s in worker.session.sender.spool.pending()
+    ]
     assert kinds == ["worker", "experiment", "trial", "points", "end"]

@@ -16,7 +16,7 @@ from kuro.dashboard.aggregation import (
     experiment_aggregates,
     flatten,
     summarize,
-    to_float,
+    summary_best,
 )
 
 
@@ -34,12 +34,12 @@ def _experiment(eid, identifier, params, bests, statuses=None):
     }
 
 
-def test_wire_values_become_floats():
-    """Wire strings and None decode to floats; None is NaN."""
-    assert to_float("Infinity") == math.inf
-    assert math.isnan(to_float("NaN"))
-    assert math.isnan(to_float(None))
-    assert to_float(3) == 3.0
+def test_summary_best_is_a_float_and_missing_or_null_is_nan():
+    """A trial's best value as the selectors give it; none, or the store's null, is NaN."""
+    assert summary_best({"summaries": {"acc": {"best": math.inf}}}, "acc") == math.inf
+    assert math.isnan(summary_best({"summaries": {"acc": {"best": None}}}, "acc"))
+    assert math.isnan(summary_best({"summaries": {}}, "acc"))
+    assert math.isnan(summary_best({}, "acc"))
 
 
 def test_summarize_mean_best_sample_std():
@@ -90,7 +90,7 @@ def test_experiment_aggregates_over_trial_bests():
 
 def test_best_trial_follows_mode():
     """The best trial is the one with the best value by mode; NaN never wins."""
-    experiment = _experiment(1, "mlp", {}, [0.5, "NaN", 0.7])
+    experiment = _experiment(1, "mlp", {}, [0.5, math.nan, 0.7])
     assert best_trial(experiment, "acc", "max") == 12
     assert best_trial(experiment, "acc", "min") == 10
     assert best_trial(experiment, "missing", "max") is None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 
 from kuro.dashboard.export import export_csv, export_json
 
@@ -24,7 +25,7 @@ DOCUMENT = {
                     "worker": "w",
                     "status": "complete",
                     "series": {
-                        "loss": {"steps": [0, 1], "values": [1.5, "NaN"], "times": [10.0, 11.0]}
+                        "loss": {"steps": [0, 1], "values": [1.5, math.nan], "times": [10.0, 11.0]}
                     },
                 },
             ],
@@ -46,6 +47,9 @@ def test_csv_has_one_row_per_point():
     ]
 
 
-def test_json_is_the_document():
-    """The JSON download is the export document itself."""
-    assert json.loads(export_json(DOCUMENT)) == DOCUMENT
+def test_json_is_the_document_in_wire_form():
+    """The JSON download is the export document, NaN written "NaN" as ``kuro export`` does."""
+    loaded = json.loads(export_json(DOCUMENT))
+    assert loaded["experiments"][0]["trials"][0]["series"]["loss"]["values"] == [1.5, "NaN"]
+    loaded["experiments"][0]["trials"][0]["series"]["loss"]["values"] = [1.5, math.nan]
+    assert str(loaded) == str(DOCUMENT)

@@ -13,7 +13,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kuro.cli import accounts, agent, export, queue, server, sweep, sync
+    from kuro.cli import accounts, agent, compare, export, queue, server, sweep, sync
 
     parser = argparse.ArgumentParser(prog="kuro", description="Kuro experiment management.")
     parser.add_argument("--version", action="version", version=f"kuro {__version__}")
@@ -21,6 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     server.register(commands)
     sync.register(commands)
     export.register(commands)
+    compare.register(commands)
     accounts.register(commands)
     queue.register(commands)
     sweep.register(commands)

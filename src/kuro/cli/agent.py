@@ -106,9 +106,8 @@ class Agent:
         heartbeat: float = 10.0,
         wait: float = 0.0,
     ) -> None:
-        from kuro.client._retry import Retry
+        from kuro.client._config import AGENT_RETRY, server_url
         from kuro.client._transport import HttpTransport
-        from kuro.client._worker import server_url
 
         self.command = command
         self.sweep = sweep
@@ -116,7 +115,7 @@ class Agent:
         self.worker = worker
         self.server = server_url(server)
         self.transport = HttpTransport(self.server)
-        self.retry = Retry(attempts=8, timeout=120.0)
+        self.retry = AGENT_RETRY
         self.heartbeat = heartbeat
         self.wait = wait
         self.signals = 0

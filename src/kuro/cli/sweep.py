@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any
 
 from kuro.cli.spec import read_spec
+from kuro.core.values import decode_value
 
 __all__ = ["register"]
 
@@ -63,8 +65,10 @@ def _create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.6g}"
+def _fmt(value: float | str | None) -> str:
+    """A wire value for people: NaN or none is a dash, infinities are ``inf``/``-inf``."""
+    number = math.nan if value is None else decode_value(value)
+    return "-" if math.isnan(number) else f"{number:.6g}"
 
 
 def _status(args: argparse.Namespace) -> int:

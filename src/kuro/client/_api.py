@@ -12,13 +12,13 @@ from typing import Any
 
 import httpx
 
-from kuro.client._retry import Retry
+from kuro.client._config import api_retry, server_url
+from kuro.client._experiment import Metrics, metric_specs
 from kuro.client._transport import HttpTransport, Transport
-from kuro.client._worker import server_url
 from kuro.core.export import export_columns, export_rows
-from kuro.core.values import decode_value
+from kuro.core.values import decode_value, decode_values
 
-__all__ = ["Api", "Export", "History", "Records"]
+__all__ = ["Api", "Comparison", "Export", "History", "Records"]
 
 
 def _pandas() -> Any:
@@ -29,14 +29,14 @@ def _pandas() -> Any:
     return pandas
 
 
-class Records(list):
+class Records(list[dict[str, Any]]):
     """A list of flat dicts (JSON-able as it is); ``to_pandas()`` makes a DataFrame."""
 
     def to_pandas(self) -> Any:
         return _pandas().DataFrame.from_records(list(self))
 
 
-class History(list):
+class History(list[dict[str, Any]]):
     """``[{"trial_id", "metrics": {name: {"steps", "values", "times", "count", "sampled"}}}]``;
     ``to_pandas()`` is the long table ``trial_id, metric, step, value, time``."""
 
@@ -51,7 +51,41 @@ class History(list):
         return _pandas().DataFrame.from_records(rows, columns=columns)
 
 
-class Export(dict):
+_DESCRIPTION_FIELDS = (
+    "mean",
+    "std",
+    "sem",
+    "ci_low",
+    "ci_high",
+    "median",
+    "iqm",
+    "bootstrap_low",
+    "bootstrap_high",
+)
+_VERSUS_FIELDS = ("difference", "ci_low", "ci_high", "p_value", "probability_of_improvement")
+
+
+def _decode_fields(record: dict[str, Any], fields: tuple[str, ...]) -> None:
+    for name in fields:
+        record[name] = decode_value(record[name])
+
+
+class Comparison(dict[str, Any]):
+    """``Api.compare``'s answer: ``{"group", "metric", "mode", "statistic", "step",
+    "leader_id", "experiments": [...]}``; ``to_pandas()`` is one row per experiment, its
+    comparison with the leader as ``versus.<field>`` columns."""
+
+    def to_pandas(self) -> Any:
+        rows = []
+        for row in self["experiments"]:
+            flat = {k: v for k, v in row.items() if k not in ("versus_leader", "values")}
+            for name, value in (row["versus_leader"] or {}).items():
+                flat[f"versus.{name}"] = value
+            rows.append(flat)
+        return _pandas().DataFrame.from_records(rows)
+
+
+class Export(dict[str, Any]):
     """A whole group in the server's export schema (``kuro.export/1``); ``to_pandas()`` is
     one row per point (the CSV columns of ``kuro export``)."""
 
@@ -89,11 +123,16 @@ class Api:
             if isinstance(transport, Transport)
             else HttpTransport(self.server, timeout=timeout, transport=transport, token=token)
         )
-        self._retry = Retry(attempts=3, timeout=timeout)
+        self._retry = api_retry(timeout)
 
     def _get(self, path: str, **params: Any) -> Any:
         params = {k: v for k, v in params.items() if v is not None}
         return self._retry.call(lambda: self._transport.request("GET", path, params=params))
+
+    def _get_object(self, path: str, **params: Any) -> dict[str, Any]:
+        """``_get`` for an answer that is one JSON object."""
+        answer: dict[str, Any] = self._get(path, **params)
+        return answer
 
     def groups(self) -> Records:
         """Every group: ``name``, ``created_at``, ``n_experiments``, ``n_trials``."""
@@ -144,7 +183,7 @@ class Api:
 
     def trial(self, trial_id: int) -> dict[str, Any]:
         """One trial with its experiment's group, identifier and hyper-parameters."""
-        return self._get(f"/trials/{trial_id}")
+        return self._get_object(f"/trials/{trial_id}")
 
     def history(
         self,
@@ -163,6 +202,36 @@ class Api:
         _decode_series(answer)
         return History(answer)
 
+    def compare(
+        self,
+        group: str,
+        metric: str,
+        *,
+        statistic: str = "best",
+        step: int | None = None,
+        bootstrap: int = 0,
+        encoded: bool = False,
+    ) -> Comparison:
+        """The group's settings ranked on ``metric`` (``GET /compare``): per experiment, the
+        mean over complete trials of each trial's ``statistic`` ('best', 'last', 'step'
+        with ``step``, 'summary') with its 95% interval, and its comparison with the leader
+        (difference, Welch interval and p-value, probability of improvement, verdict).
+        Values are floats (NaN included) unless ``encoded`` (the server's JSON as is);
+        ``to_pandas()`` is one row per experiment."""
+        params: dict[str, Any] = {"group": group, "metric": metric, "statistic": statistic}
+        if step is not None:
+            params["step"] = step
+        if bootstrap:
+            params["bootstrap"] = bootstrap
+        answer = self._get_object("/compare", **params)
+        if not encoded:
+            for row in answer["experiments"]:
+                _decode_fields(row, _DESCRIPTION_FIELDS)
+                row["values"] = decode_values(row["values"])
+                if row["versus_leader"] is not None:
+                    _decode_fields(row["versus_leader"], _VERSUS_FIELDS)
+        return Comparison(answer)
+
     def export(self, group: str) -> Export:
         """Everything of a group at full fidelity, in the export schema (values as on the
         wire: numbers or "NaN"/"Infinity"/"-Infinity")."""
@@ -170,8 +239,9 @@ class Api:
 
     # The work queue and sweeps ---------------------------------------------------------
 
-    def _post(self, path: str, body: Any) -> Any:
-        return self._retry.call(lambda: self._transport.call("POST", path, body))
+    def _post(self, path: str, body: Any) -> dict[str, Any]:
+        answer: dict[str, Any] = self._retry.call(lambda: self._transport.call("POST", path, body))
+        return answer
 
     def enqueue(
         self,
@@ -181,26 +251,20 @@ class Api:
         *,
         grid: dict[str, list[Any]] | None = None,
         n_trials: int = 1,
-        metrics: Iterable[str | tuple[str, str]] | dict[str, str] = (),
+        metrics: Metrics = (),
         lease_seconds: int | None = None,
         max_retries: int | None = None,
     ) -> dict[str, Any]:
         """Queue ``n_trials`` trials of a setting, or of every combination of ``grid``'s
         values merged over ``hyper_parameters``; answers ``{"experiments": [ids],
         "queued": n}`` (settings already queued are not queued twice)."""
-        if isinstance(metrics, dict):
-            metrics = list(metrics.items())
-        specs = [
-            {"name": m, "mode": None} if isinstance(m, str) else {"name": m[0], "mode": m[1]}
-            for m in metrics
-        ]
         body = {
             "group": group,
             "identifier": identifier,
             "hyper_parameters": hyper_parameters or {},
             "grid": grid,
             "n_trials": n_trials,
-            "metrics": specs,
+            "metrics": metric_specs(metrics),
             "lease_seconds": lease_seconds,
             "max_retries": max_retries,
         }
@@ -208,7 +272,7 @@ class Api:
 
     def queue_status(self, group: str | None = None, sweep: int | None = None) -> dict[str, Any]:
         """Counts of queued work by status: ``{"counts": {status: n}, "total": n}``."""
-        return self._get("/queue", group=group, sweep=sweep)
+        return self._get_object("/queue", group=group, sweep=sweep)
 
     def sweep_create(self, **spec: Any) -> dict[str, Any]:
         """Create a sweep: ``group``, ``identifier``, ``objective``, ``space`` and optionally
@@ -220,7 +284,7 @@ class Api:
     def sweep(self, sweep_id: int) -> dict[str, Any]:
         """A sweep's progress by status, its configurations (params, mean ± std over their
         trials) and the best one so far."""
-        return self._get(f"/sweeps/{sweep_id}")
+        return self._get_object(f"/sweeps/{sweep_id}")
 
     def sweeps(self) -> Records:
         """Every sweep, newest first."""
@@ -228,7 +292,7 @@ class Api:
 
     def sweep_importance(self, sweep_id: int) -> dict[str, float]:
         """Optuna's parameter importances over the sweep's scored configurations."""
-        return self._get(f"/sweeps/{sweep_id}/importance")
+        return self._get_object(f"/sweeps/{sweep_id}/importance")
 
     def close(self) -> None:
         self._transport.close()

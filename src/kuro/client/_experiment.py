@@ -2,20 +2,37 @@
 
 from __future__ import annotations
 
-import os
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from kuro.client._spool import Op, local_ref, path_to
-from kuro.client._transport import dumps
+from kuro.client._config import agent_trial
+from kuro.client._spool import Key, local_ref
 from kuro.client._trial import Trial
 from kuro.core.errors import TransportError
 from kuro.core.limits import check_name
-from kuro.core.modes import check_mode, check_same_mode, resolve_mode
+from kuro.core.modes import Mode, check_mode, check_same_mode, resolve_mode
 
 if TYPE_CHECKING:
     from kuro.client._worker import Worker
 
-__all__ = ["Experiment"]
+__all__ = ["Experiment", "Metrics", "metric_specs"]
+
+Metrics = Sequence[str | tuple[str, str | None]] | Mapping[str, str | None]
+"""Metrics named with or without their modes: ``[('test_acc', 'max'), 'test_loss']`` or
+``{'test_acc': 'max', 'test_loss': None}``."""
+
+
+def metric_specs(metrics: Metrics | None) -> list[dict[str, Any]]:
+    """``metrics`` as the API's ``[{"name": ..., "mode": ...}]``, each name and mode checked."""
+    if metrics is None:
+        return []
+    items = metrics.items() if isinstance(metrics, Mapping) else metrics
+    specs = []
+    for i, item in enumerate(items):
+        name, mode = (item, None) if isinstance(item, str) else tuple(item)
+        field = f"metrics[{i}]"
+        specs.append({"name": check_name(name, field), "mode": check_mode(mode, field)})
+    return specs
 
 
 class Experiment:
@@ -30,11 +47,12 @@ class Experiment:
         worker: Worker,
         body: dict[str, Any],
         *,
-        key: int | str,
-        modes: dict[str, str],
+        key: Key,
+        modes: dict[str, Mode],
         n_started: int = 0,
     ) -> None:
         self.worker = worker
+        self.session = worker.session
         self.group: str = body["group"]
         self.identifier: str = body["identifier"]
         self.hyper_parameters: dict[str, Any] = body["hyper_parameters"]
@@ -47,8 +65,7 @@ class Experiment:
     @property
     def id(self) -> int | None:
         """The server's id; None while the experiment was made offline and not yet synced."""
-        key = self._key
-        return self.worker._sender.spool.refs.get(key) if isinstance(key, str) else key
+        return self.session.resolve(self._key)
 
     def trial(self) -> Trial | None:
         """This worker's unfinished trial of the experiment, else a new one while fewer than
@@ -56,22 +73,16 @@ class Experiment:
         if self._running is not None:
             return self._running
         ident = self.id
-        worker = self.worker
+        session = self.session
         # Whatever was reported before (an earlier trial's end above all) must reach the
         # server first, or it would resume the trial that just ended.
-        if (
-            ident is None
-            or not worker._reachable()
-            or not worker._sender.flush(worker.flush_timeout)
-        ):
+        if ident is None or not session.reachable or not session.flush():
             return self._local_trial()
         try:
             data = self._agent_trial(ident)
             if data is None:
-                answer = worker._call(
-                    "POST", f"/experiments/{ident}/trials", {"worker": worker.name}
-                )
-                data = answer["trial"]
+                path = f"/experiments/{ident}/trials"
+                data = session.call("POST", path, {"worker": session.name})["trial"]
         except TransportError:
             return self._local_trial()
         if data is None:
@@ -83,10 +94,10 @@ class Experiment:
         """The trial ``kuro agent`` claimed for this process (``KURO_TRIAL_ID``), when it
         is a running trial of this experiment: training code written with the original API
         then runs the agent's trial instead of starting another."""
-        claimed = os.environ.get("KURO_TRIAL_ID")
-        if not claimed or not claimed.isdigit():
+        claimed = agent_trial()
+        if claimed is None:
             return None
-        data = self.worker._call("GET", f"/trials/{claimed}", None)
+        data: dict[str, Any] = self.session.call("GET", f"/trials/{claimed}")
         if data["experiment_id"] != ident or data["status"] != "running":
             return None
         return data
@@ -104,34 +115,31 @@ class Experiment:
             return None
         self._n_started += 1
         ref = local_ref("trial")
-        key = self._key
-        path = path_to("/experiments/{}/trials", key)
-        body = dumps({"worker": self.worker.name, "extra": True})
-        self.worker._sender.put(
-            Op("trial", "POST", path, body, refs=isinstance(key, str), defines=ref)
-        )
+        body = {"worker": self.session.name, "extra": True}
+        path = "/experiments/{}/trials"
+        self.session.request("trial", path, body, key=self._key, defines=ref)
         self._running = Trial(self, ref)
         return self._running
 
-    def _ended(self, trial: Trial) -> None:
+    def trial_ended(self, trial: Trial) -> None:
+        """``trial`` has ended: the next ``trial()`` starts another."""
         if self._running is trial:
             self._running = None
 
-    def _check_metric(self, name: str, mode: str | None) -> None:
+    def check_metric(self, name: str, mode: str | None) -> None:
         """Raise at the call site for a bad name or mode; register a new metric once."""
         check_name(name, "name")
-        check_mode(mode)
+        checked = check_mode(mode)
         known = self._modes.get(name)
         if known is not None:
-            check_same_mode(name, known, mode, group=self.group)
+            check_same_mode(name, known, checked, group=self.group)
             return
-        body = {"group": self.group, "name": name, "mode": mode}
+        body = {"group": self.group, "name": name, "mode": checked}
         try:
-            answer = self.worker._call("POST", "/metrics", body, once=True)
+            answer = self.session.call("POST", "/metrics", body, once=True)
         except TransportError:
-            resolved = resolve_mode(name, mode, group=self.group)
-            body["mode"] = resolved
-            self.worker._sender.put(Op("metric", "POST", "/metrics", dumps(body)))
+            resolved = resolve_mode(name, checked, group=self.group)
+            self.session.request("metric", "/metrics", {**body, "mode": resolved})
             self._modes[name] = resolved
         else:
             self._modes[name] = answer["mode"]

@@ -7,6 +7,10 @@ the queue into spooled requests (the sender thread, or the training thread itsel
 queue is over ``max_pending``, which bounds memory). The sender thread then delivers the
 spooled requests strictly in order; a request leaves the spool only once the server has
 answered it, and every points batch carries a ``batch_id``, so a resend is applied once.
+
+Batches are sized to the server's limits, learned from its ``GET /health`` answer by the
+sender before its first delivery (``kuro.core.limits.DEFAULTS`` until then, and for a
+server that does not state them); a batch still too large is split on delivery.
 """
 
 from __future__ import annotations
@@ -20,15 +24,28 @@ import uuid
 from collections import deque
 from typing import Any
 
+from kuro.client._config import (
+    BATCH_DELAY,
+    BATCH_SIZE,
+    DEFAULTS,
+    DELIVERY_RETRY,
+    PROBE_TIMEOUT,
+    batch_points,
+    learned_limits,
+    spool_root,
+)
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry, is_testing
-from kuro.client._spool import Op, Spool, default_spool_dir
+from kuro.client._spool import Key, Op, Spool, is_local
 from kuro.client._transport import Transport, dumps
 from kuro.core.errors import AuthError, KuroError, TransportError
+from kuro.core.values import encode_values
 
 __all__ = ["Sender"]
 
 logger = logging.getLogger("kuro")
+
+_Columns = tuple[list[int], list[float], list[float]]  # steps, values, times of one series
 
 _CACHE_BYTES = 64 * 2**20  # spooled bodies also kept in memory, to send without reading back
 
@@ -42,23 +59,27 @@ class Sender:
         spool: Spool,
         *,
         offline: bool = False,
-        batch_size: int = 20_000,
-        batch_delay: float = 0.1,
+        batch_size: int = BATCH_SIZE,
+        batch_delay: float = BATCH_DELAY,
         heartbeat: float = 30.0,
-        retry: Retry | None = None,
+        retry: Retry = DELIVERY_RETRY,
     ) -> None:
         self.transport = transport
         self.spool = spool
         self.offline = offline
-        self.batch_size = batch_size
         self.batch_delay = batch_delay
         self.heartbeat = heartbeat
-        self.retry = retry or Retry(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0)
+        self.retry = retry
         self.queue: deque[Any] = deque()
-        self.running: set[Any] = set()  # trials to heartbeat, by id or local reference
+        self.running: set[Key] = set()  # trials to heartbeat
         # Trial ids the server's pruner said to stop, from points answers and heartbeats.
         self.prune: set[int] = set()
         self.down = False  # the server failed the last delivery: we are spooling
+        self.lost_points = 0  # points of batches the server refused (kept in failed/)
+        self._wanted_batch = batch_size
+        self.limits: dict[str, int] = dict(DEFAULTS)
+        self.batch_size = batch_points(batch_size, self.limits)
+        self._limits_learned = False
         self._pack_lock = threading.Lock()
         self._send_lock = threading.Lock()
         self._pending: deque[tuple[int, int]] = deque()  # (seq, n_points), oldest first
@@ -78,13 +99,21 @@ class Sender:
         """Queue a request, ordered with the points queued before and after it."""
         self.queue.append(op)
 
+    def track(self, trial: Key) -> None:
+        """Heartbeat ``trial`` while it runs."""
+        self.running.add(trial)
+
+    def untrack(self, trial: Key) -> None:
+        self.running.discard(trial)
+
     def pack(self) -> None:
         """Move every queued item into spooled requests (batches of ``batch_size`` points)."""
         with self._pack_lock:
             queue = self.queue
             left = len(queue)  # only what is there now: the producer may keep appending
-            series: dict[tuple[Any, str], tuple[list, list, list]] = {}
+            series: dict[tuple[Key, str], _Columns] = {}
             n = 0
+            batch_size = self.batch_size
             while left:
                 left -= 1
                 item = queue.popleft()
@@ -97,7 +126,7 @@ class Sender:
                     s[1].append(value)
                     s[2].append(moment)
                     n += 1
-                    if n >= self.batch_size:
+                    if n >= batch_size:
                         self._spool_points(series, n)
                         series, n = {}, 0
                 else:
@@ -108,15 +137,22 @@ class Sender:
             if n:
                 self._spool_points(series, n)
 
-    def _spool_points(self, series: dict[tuple[Any, str], tuple[list, list, list]], n: int) -> None:
+    def _spool_points(self, series: dict[tuple[Key, str], _Columns], n: int) -> None:
+        # Values are encoded here, off the training thread, into the wire's strings.
         body = {
             "batch_id": uuid.uuid4().hex,
             "series": [
-                {"trial_id": trial, "metric": metric, "steps": s[0], "values": s[1], "times": s[2]}
+                {
+                    "trial_id": trial,
+                    "metric": metric,
+                    "steps": s[0],
+                    "values": encode_values(s[1]),
+                    "times": s[2],
+                }
                 for (trial, metric), s in series.items()
             ],
         }
-        refs = any(isinstance(trial, str) for trial, _ in series)
+        refs = any(is_local(trial) for trial, _ in series)
         self._spool(Op("points", "POST", "/points", dumps(body), refs=refs, n_points=n))
 
     def _spool(self, op: Op) -> None:
@@ -137,8 +173,24 @@ class Sender:
     def idle(self) -> bool:
         return not self.queue and not self._pending
 
+    def learn_limits(self) -> None:
+        """Ask the server for its request limits once, and size batches by them. Unanswered,
+        it is asked again next time."""
+        if self._limits_learned or self.offline:
+            return
+        try:
+            health = self.transport.request("GET", "/health", timeout=PROBE_TIMEOUT)
+        except (TransportError, AuthError):
+            return  # not now: the delivery that follows finds out, and says so
+        except KuroError:
+            health = None  # a server without a health answer: its limits are the defaults
+        self.limits = learned_limits(health)
+        self.batch_size = batch_points(self._wanted_batch, self.limits)
+        self._limits_learned = True
+
     def send(self, deadline: float | None = None) -> bool:
         """Deliver spooled requests in order; False when the server could not be reached."""
+        self.learn_limits()
         with self._send_lock:
             while self._pending:
                 if deadline is not None and time.monotonic() > deadline:
@@ -150,8 +202,8 @@ class Sender:
                 else:
                     self._cache_bytes -= len(op.body)
                 try:
-                    answer = self.retry.call(
-                        lambda op=op: deliver(self.transport, self.spool, op), sleep=self._pause
+                    answer = deliver(
+                        self.transport, self.spool, op, retry=self.retry, sleep=self._pause
                     )
                 except (TransportError, AuthError) as exc:  # not now; the request stays
                     self._cache[seq] = op
@@ -161,6 +213,7 @@ class Sender:
                     return False
                 except KuroError as exc:
                     where = self.spool.fail(seq, exc.to_payload())
+                    self.lost_points += op.n_points
                     logger.warning(
                         "kuro: the server refused a %s request (%s: %s); it is kept in %s",
                         op.kind,
@@ -207,7 +260,7 @@ class Sender:
 
     def _probe(self) -> None:
         try:
-            self.transport.request("GET", "/health", timeout=5)
+            self.transport.request("GET", "/health", timeout=PROBE_TIMEOUT)
         except KuroError as exc:
             self.mark_down(exc if isinstance(exc, TransportError) else TransportError(str(exc)))
         else:
@@ -215,11 +268,13 @@ class Sender:
 
     def _beat(self) -> None:
         for key in list(self.running):
-            ident = self.spool.refs.get(key) if isinstance(key, str) else key
+            ident = self.spool.resolve(key)
             if ident is not None:
                 # A missed heartbeat is not worth a word: the next one may pass.
                 with contextlib.suppress(KuroError):
-                    answer = self.transport.request("POST", f"/trials/{ident}/heartbeat", timeout=5)
+                    answer = self.transport.request(
+                        "POST", f"/trials/{ident}/heartbeat", timeout=PROBE_TIMEOUT
+                    )
                     if isinstance(answer, dict) and answer.get("should_prune"):
                         self.prune.add(ident)
 
@@ -242,6 +297,8 @@ class Sender:
                 self._stopping.wait(1.0)
 
     def _cycle(self) -> None:
+        if not self.down:
+            self.learn_limits()  # before the first pack, so no batch is cut too large
         self.pack()
         if self.offline:
             return
@@ -256,7 +313,10 @@ class Sender:
             self._beat()
 
     def flush(self, timeout: float) -> bool:
-        """Pack everything queued and wait up to ``timeout`` s for delivery; True if done."""
+        """Pack everything queued and wait up to ``timeout`` s for delivery; True when every
+        point reported so far is on the server (none of them refused)."""
+        if self._thread is None:
+            self.learn_limits()
         self.pack()
         if self.offline:
             return False
@@ -266,13 +326,16 @@ class Sender:
             while self._pending and time.monotonic() < deadline:
                 if not self.send(deadline):
                     break
-            return self.idle()
+            return self._delivered()
         while time.monotonic() < deadline:
             self._wake.set()
             if self.idle():
-                return True
+                return self._delivered()
             time.sleep(0.01)
-        return self.idle()
+        return self._delivered()
+
+    def _delivered(self) -> bool:
+        return self.idle() and not self.lost_points
 
     def close(self, timeout: float) -> None:
         """Flush for up to ``timeout`` s, stop the thread, and say in one line what is left."""
@@ -293,7 +356,7 @@ class Sender:
                 else f"the server did not take them within {timeout:g} s"
             )
             command = "kuro sync"
-            if self.spool.root != default_spool_dir():
+            if self.spool.root != spool_root():
                 command += f" --spool-dir {self.spool.root}"
             print(
                 f"kuro: {points:,} points ({len(self._pending)} requests) are kept in "

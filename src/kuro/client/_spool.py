@@ -30,20 +30,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kuro.client._config import spool_root
+
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows: sessions are not locked
     fcntl = None  # type: ignore[assignment]
 
-__all__ = ["LOCAL_PREFIX", "Op", "Spool", "default_spool_dir", "local_ref", "path_to"]
+__all__ = ["LOCAL_PREFIX", "Key", "Op", "Spool", "is_local", "local_ref", "path_to"]
 
 LOCAL_PREFIX = "local:"
 
+Key = int | str
+"""How the client names an experiment or a trial: the server's id, or, for one made while
+the server could not be reached, a local reference (``local:trial-<hex>``) that the spool
+resolves once the request creating it is delivered (``Spool.resolve``)."""
 
-def default_spool_dir() -> Path:
-    """``KURO_SPOOL_DIR``, else ``~/.kuro/spool``."""
-    configured = os.environ.get("KURO_SPOOL_DIR")
-    return Path(configured).expanduser() if configured else Path.home() / ".kuro" / "spool"
+
+def is_local(key: Key) -> bool:
+    """Whether ``key`` is a local reference rather than a server id."""
+    return isinstance(key, str)
 
 
 def local_ref(kind: str) -> str:
@@ -51,10 +57,10 @@ def local_ref(kind: str) -> str:
     return f"{LOCAL_PREFIX}{kind}-{uuid.uuid4().hex}"
 
 
-def path_to(template: str, key: int | str) -> str:
+def path_to(template: str, key: Key) -> str:
     """``template`` (e.g. ``/trials/{}/end``) for a server id, or with a placeholder for a
     local reference, filled in when the request is delivered."""
-    return template.format(f"{{{key}}}" if isinstance(key, str) else key)
+    return template.format(f"{{{key}}}" if is_local(key) else key)
 
 
 @dataclass
@@ -74,6 +80,7 @@ class Op:
     seq: int = 0
 
     def header(self) -> dict[str, Any]:
+        """What the spool file says of the request before its body."""
         return {
             "kind": self.kind,
             "method": self.method,
@@ -97,9 +104,13 @@ class Spool:
     """One session of the spool; nothing touches the disk before the first ``append``."""
 
     def __init__(
-        self, root: Path | None = None, *, session: str | None = None, meta: dict | None = None
+        self,
+        root: Path | None = None,
+        *,
+        session: str | None = None,
+        meta: dict[str, Any] | None = None,
     ) -> None:
-        self.root = Path(root) if root is not None else default_spool_dir()
+        self.root = spool_root(root)
         if session is None:
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
             session = f"{stamp}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -115,7 +126,7 @@ class Spool:
     @classmethod
     def sessions(cls, root: Path | None = None) -> list[Spool]:
         """Every session under ``root``, oldest first."""
-        root = Path(root) if root is not None else default_spool_dir()
+        root = spool_root(root)
         if not root.is_dir():
             return []
         return [cls(root, session=p.name) for p in sorted(root.iterdir()) if p.is_dir()]
@@ -142,7 +153,8 @@ class Spool:
 
     def read_meta(self) -> dict[str, Any]:
         try:
-            return json.loads((self.path / "meta.json").read_text())
+            meta: dict[str, Any] = json.loads((self.path / "meta.json").read_text())
+            return meta
         except (OSError, ValueError):
             return {}
 
@@ -180,7 +192,8 @@ class Spool:
     def header(self, seq: int) -> dict[str, Any]:
         """The header alone (for counting what a session holds without reading bodies)."""
         with (self.path / f"{seq:012d}.op").open("rb") as f:
-            return json.loads(f.readline())
+            header: dict[str, Any] = json.loads(f.readline())
+            return header
 
     def remove(self, seq: int) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -209,6 +222,10 @@ class Spool:
             except (OSError, ValueError):
                 self._refs = {}
         return self._refs
+
+    def resolve(self, key: Key) -> int | None:
+        """The server id ``key`` stands for; None for a local reference not yet delivered."""
+        return self.refs.get(key) if isinstance(key, str) else key
 
     def define(self, ref: str, ident: int) -> None:
         """Record the server id of a local reference (before the next request needs it)."""

@@ -7,16 +7,15 @@ running program are left alone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from kuro.client._config import SYNC_RETRY, server_url
 from kuro.client._delivery import deliver
 from kuro.client._retry import Retry
 from kuro.client._spool import Spool
 from kuro.client._transport import HttpTransport, Transport
-from kuro.client._worker import DEFAULT_SERVER
 from kuro.core.errors import AuthError, KuroError, TransportError
 
 __all__ = ["SyncReport", "sync"]
@@ -45,24 +44,18 @@ class SyncReport:
         return self.requests_total - self.requests - len(self.refused)
 
 
-def _server(server: str | None, spool: Spool) -> str:
-    chosen = server or os.environ.get("KURO_SERVER") or spool.read_meta().get("server")
-    return (chosen or DEFAULT_SERVER).rstrip("/")
-
-
 def sync(
     spool_dir: Path | None = None,
     server: str | None = None,
     *,
     transport: Transport | None = None,
     progress: Progress | None = None,
-    retry: Retry | None = None,
+    retry: Retry = SYNC_RETRY,
 ) -> SyncReport:
     """Deliver every spooled request; ``progress(requests, of, points, of)`` after each.
 
     ``server`` defaults to ``KURO_SERVER``, else the server the session was recorded for.
     Stops at the first session whose server cannot be reached (``unreachable``)."""
-    retry = retry or Retry(attempts=4, timeout=30.0)
     report = SyncReport()
     plan: list[tuple[Spool, list[int]]] = []
     for spool in Spool.sessions(spool_dir):
@@ -81,7 +74,7 @@ def sync(
             for later, _ in plan[index:]:
                 later.unlock()
             break
-        url = _server(server, spool)
+        url = server_url(server, recorded=spool.read_meta().get("server"))
         http = transport or HttpTransport(url)
         report.sessions += 1
         try:
@@ -105,7 +98,7 @@ def _sync_session(
     for seq in seqs:
         op = spool.read(seq)
         try:
-            answer = retry.call(lambda op=op: deliver(transport, spool, op))
+            answer = deliver(transport, spool, op, retry=retry)
         except (TransportError, AuthError) as exc:  # the server is away, or wants a token
             report.unreachable = exc.message
             return

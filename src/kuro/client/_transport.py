@@ -8,14 +8,14 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
 import httpx
 
-from kuro.core.errors import TransportError, error_from_payload
+from kuro.client._config import resolve_token
+from kuro.core.errors import InvalidInput, TransportError, error_from_payload
 
 __all__ = ["HttpTransport", "Transport", "dumps"]
 
@@ -23,9 +23,13 @@ API_PREFIX = "/api/v1"
 
 
 def dumps(body: Any) -> bytes:
-    """A request body as bytes. Non-finite values go out as Python's bare ``NaN`` and
-    ``Infinity`` tokens, which the server accepts: no per-value conversion on the hot path."""
-    return json.dumps(body, separators=(",", ":")).encode()
+    """A request body as bytes of strict JSON. Metric values are encoded beforehand, as the
+    strings of ``kuro.core.values`` ("NaN", "Infinity", "-Infinity"), where a batch is
+    packed; a bare non-finite float anywhere else is refused here, never sent."""
+    try:
+        return json.dumps(body, separators=(",", ":"), allow_nan=False).encode()
+    except ValueError as exc:
+        raise InvalidInput(f"a request body must be plain JSON: {exc}", field="body") from None
 
 
 class Transport(ABC):
@@ -77,7 +81,7 @@ class HttpTransport(Transport):
         token: str | None = None,
     ) -> None:
         self.server = server.rstrip("/")
-        token = token or os.environ.get("KURO_TOKEN")
+        token = resolve_token(token)
         self._headers = {"Content-Type": "application/json"}
         if token:
             self._headers["Authorization"] = f"Bearer {token}"

@@ -9,8 +9,9 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from kuro.client._spool import Op, path_to
-from kuro.client._transport import dumps
+from kuro.client._config import agent_trial, agent_worker
+from kuro.client._session import process_worker
+from kuro.client._spool import Key
 from kuro.core.errors import Conflict, InvalidInput
 from kuro.core.limits import ERROR_TEXT_MAX, STEP_MAX, STEP_MIN, check_step
 from kuro.core.statuses import END_STATUSES
@@ -47,35 +48,39 @@ class Trial:
     trial:`` ends it as complete, or as failed when the block raises.
     """
 
-    def __init__(self, experiment: Experiment, key: int | str, data: dict | None = None) -> None:
-        sender = experiment.worker._sender
+    def __init__(
+        self, experiment: Experiment, key: Key, data: dict[str, Any] | None = None
+    ) -> None:
+        session = experiment.session
         self.experiment = experiment
         self.hyper_parameters: dict[str, Any] = dict(experiment.hyper_parameters)
         self.number: int | None = data["number"] if data else None
         self.status = "running"
         self._key = key
-        self._sender = sender
-        self._queue = sender.queue
-        self._max_pending = experiment.worker.max_pending
+        self._session = session
+        # The hot path's own references: no attribute chain per report.
+        self._queue = session.queue
+        self._spill = session.spill
+        self._max_pending = session.max_pending
         # A resumed trial continues each metric after the last step the server holds.
         summaries = (data or {}).get("summaries") or {}
         self._steps: dict[str, int] = {n: s["last_step"] + 1 for n, s in summaries.items()}
-        sender.running.add(key)
+        session.track(key)
 
     @property
     def id(self) -> int | None:
         """The server's id of the trial; None while it was made offline and not yet synced."""
-        key = self._key
-        return self._sender.spool.refs.get(key) if isinstance(key, str) else key
+        return self._session.resolve(self._key)
 
     @property
     def url(self) -> str | None:
         """Where the server shows this trial (None until it has an id)."""
         ident = self.id
-        return None if ident is None else f"{self.experiment.worker.server}/api/v1/trials/{ident}"
+        return None if ident is None else f"{self._session.server}/api/v1/trials/{ident}"
 
     @property
     def ended(self) -> bool:
+        """Whether the trial has ended (it takes no more points)."""
         return self.status != "running"
 
     def should_prune(self) -> bool:
@@ -83,22 +88,17 @@ class Trial:
 
         Answered from what the server said at the last delivered report or heartbeat: no
         round trip. Always False outside a sweep with a pruner."""
-        ident = self.id
-        return ident is not None and ident in self._sender.prune
+        return self._session.should_prune(self._key)
 
     @classmethod
     def current(cls, *, server: str | None = None) -> Trial | None:
         """The trial a ``kuro agent`` started this process for (``KURO_TRIAL_ID``), with its
-        worker (``KURO_WORKER``), or None outside an agent."""
-        import os
-
-        from kuro.client._worker import Worker
-
-        ident = os.environ.get("KURO_TRIAL_ID")
-        if not ident:
+        worker (``KURO_WORKER``), or None outside an agent. The worker is made once per
+        process: calling again is cheap."""
+        ident = agent_trial()
+        if ident is None:
             return None
-        worker = Worker(os.environ.get("KURO_WORKER") or "kuro-agent", server=server)
-        return worker.claimed(int(ident))
+        return process_worker(agent_worker(), server).claimed(ident)
 
     def report_metric(
         self, name: str, value: float, step: int | None = None, mode: str | None = None
@@ -123,7 +123,7 @@ class Trial:
         queue = self._queue
         queue.append((self._key, name, step, value, time.time()))
         if len(queue) > self._max_pending:
-            self._sender.pack()  # spill to the spool rather than grow without bound
+            self._spill()  # to the spool rather than grow without bound
 
     def _first_use(self, name: str, mode: str | None) -> None:
         if self.ended:
@@ -131,7 +131,7 @@ class Trial:
                 f"trial {self.id or self._key} has ended ({self.status}); it takes no more points",
                 detail={"field": "trial", "status": self.status},
             )
-        self.experiment._check_metric(name, mode)
+        self.experiment.check_metric(name, mode)
         self._steps.setdefault(name, 0)
 
     def report_metrics(self, values: Mapping[str, float], step: int | None = None) -> None:
@@ -153,12 +153,10 @@ class Trial:
                 return
             raise Conflict(f"trial already ended as {self.status!r}", detail={"field": "status"})
         self.status = status
-        key = self._key
-        path = path_to("/trials/{}/end", key)
-        body = dumps({"status": status, "error": error[-ERROR_TEXT_MAX:]})
-        self._sender.put(Op("end", "POST", path, body, refs=isinstance(key, str)))
-        self._sender.running.discard(key)
-        self.experiment._ended(self)
+        body = {"status": status, "error": error[-ERROR_TEXT_MAX:]}
+        self._session.request("end", "/trials/{}/end", body, key=self._key)
+        self._session.untrack(self._key)
+        self.experiment.trial_ended(self)
 
     def __enter__(self) -> Trial:
         return self

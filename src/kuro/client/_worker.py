@@ -1,60 +1,30 @@
-"""The worker: the entry point of training code, and the owner of the client's machinery
-(transport, spool, background sender)."""
+"""The worker: the entry point of training code. Its machinery (transport, spool,
+background sender) is a ``Session`` it shares with its experiments and trials."""
 
 from __future__ import annotations
 
 import atexit
 import json
-import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from kuro.client._experiment import Experiment
-from kuro.client._retry import Retry
-from kuro.client._sender import Sender
-from kuro.client._spool import Op, Spool, local_ref
+from kuro.client._config import BATCH_DELAY, BATCH_SIZE, Config
+from kuro.client._experiment import Experiment, Metrics, metric_specs
+from kuro.client._session import Session, provide_process_worker
+from kuro.client._spool import local_ref
 from kuro.client._system import system_info
-from kuro.client._transport import HttpTransport, Transport, dumps
-from kuro.client._trial import Trial
+from kuro.client._transport import HttpTransport, Transport
 from kuro.core.errors import InvalidInput, TransportError
 from kuro.core.limits import IDENTIFIER_MAX, check_name, check_text
-from kuro.core.modes import check_mode, resolve_mode
+from kuro.core.modes import Mode, resolve_mode
 
-__all__ = ["DEFAULT_SERVER", "Worker", "server_url"]
+if TYPE_CHECKING:
+    from kuro.client._trial import Trial
 
-DEFAULT_SERVER = "http://localhost:8000"
-
-Metrics = Sequence[str | tuple[str, str | None]] | Mapping[str, str | None]
-
-
-def server_url(server: str | None = None) -> str:
-    """``server``, else ``KURO_SERVER``, else http://localhost:8000."""
-    return (server or os.environ.get("KURO_SERVER") or DEFAULT_SERVER).rstrip("/")
-
-
-def _env_number(name: str, default: float, cast: type = float) -> Any:
-    text = os.environ.get(name)
-    if not text:
-        return default
-    try:
-        return cast(text)
-    except ValueError:
-        raise InvalidInput(f"{name} is a number, not {text!r}", field=name) from None
-
-
-def _metric_specs(metrics: Metrics | None) -> list[dict[str, Any]]:
-    if metrics is None:
-        return []
-    items = metrics.items() if isinstance(metrics, Mapping) else metrics
-    specs = []
-    for i, item in enumerate(items):
-        name, mode = (item, None) if isinstance(item, str) else tuple(item)
-        field = f"metrics[{i}]"
-        specs.append({"name": check_name(name, field), "mode": check_mode(mode, field)})
-    return specs
+__all__ = ["Worker"]
 
 
 class Worker:
@@ -67,7 +37,8 @@ class Worker:
     in memory before spilling to the spool, ``KURO_MAX_PENDING``, 500,000), ``heartbeat``
     (seconds between heartbeats of a running trial, ``KURO_HEARTBEAT``, 30), ``token``
     (the API token, ``KURO_TOKEN``). ``transport`` is an ``httpx`` transport (tests) or a
-    ``kuro`` ``Transport``.
+    ``kuro`` ``Transport``. Batches hold at most ``batch_size`` points, and never more than
+    the server takes (it says so in its health answer).
     """
 
     def __init__(
@@ -80,52 +51,43 @@ class Worker:
         flush_timeout: float | None = None,
         max_pending: int | None = None,
         heartbeat: float | None = None,
-        batch_size: int = 20_000,
-        batch_delay: float = 0.1,
+        batch_size: int = BATCH_SIZE,
+        batch_delay: float = BATCH_DELAY,
         token: str | None = None,
         transport: httpx.BaseTransport | Transport | None = None,
     ) -> None:
         self.name = check_name(name, "name")
-        self.server = server_url(server)
-        mode = mode or os.environ.get("KURO_MODE") or "online"
-        if mode not in ("online", "offline"):
-            raise InvalidInput(f"mode is 'online' or 'offline', not {mode!r}", field="mode")
-        self.offline = mode == "offline"
-        self.flush_timeout = (
-            flush_timeout if flush_timeout is not None else _env_number("KURO_FLUSH_TIMEOUT", 10.0)
-        )
-        self.max_pending = (
-            max_pending
-            if max_pending is not None
-            else _env_number("KURO_MAX_PENDING", 500_000, int)
-        )
-        heartbeat = heartbeat if heartbeat is not None else _env_number("KURO_HEARTBEAT", 30.0)
-        self._transport = (
-            transport
-            if isinstance(transport, Transport)
-            else HttpTransport(self.server, transport=transport, token=token)
-        )
-        self._retry = Retry(attempts=3, timeout=10.0, wait_initial=0.2, wait_max=2.0)
-        spool = Spool(
-            Path(spool_dir) if spool_dir is not None else None,
-            meta={"server": self.server, "mode": mode, "worker": self.name},
-        )
-        self._sender = Sender(
-            self._transport,
-            spool,
-            offline=self.offline,
-            batch_size=min(batch_size, 50_000),
-            batch_delay=batch_delay,
+        config = Config.resolve(
+            server,
+            mode=mode,
+            spool_dir=spool_dir,
+            flush_timeout=flush_timeout,
+            max_pending=max_pending,
             heartbeat=heartbeat,
+            token=token,
         )
-        self._sender.put(Op("worker", "POST", "/workers", dumps({"name": name, **system_info()})))
-        self._sender.start()
+        self.server = config.server
+        self.offline = config.offline
+        self.flush_timeout = config.flush_timeout
+        self.max_pending = config.max_pending
+        if not isinstance(transport, Transport):
+            transport = HttpTransport(config.server, transport=transport, token=config.token)
+        self.session = Session(
+            self.name, config, transport, batch_size=batch_size, batch_delay=batch_delay
+        )
+        """The machinery this worker shares with its experiments and trials."""
+        self.session.start({"name": self.name, **system_info()})
         atexit.register(self.close)
 
     @property
     def spool_path(self) -> Path:
         """This worker's session directory in the spool."""
-        return self._sender.spool.path
+        return self.session.spool.path
+
+    @property
+    def closed(self) -> bool:
+        """Whether ``close`` was called."""
+        return self.session.closed
 
     def experiment(
         self,
@@ -151,15 +113,17 @@ class Worker:
             ) from None
         if isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 1:
             raise InvalidInput(f"n_trials is an integer >= 1, not {n_trials!r}", field="n_trials")
+        group = check_name(group, "group")
+        specs = metric_specs(metrics)
         body = {
-            "group": check_name(group, "group"),
+            "group": group,
             "identifier": check_text(identifier, "identifier", IDENTIFIER_MAX),
             "hyper_parameters": hyper_parameters,
             "n_trials": n_trials,
-            "metrics": _metric_specs(metrics),
+            "metrics": specs,
         }
         try:
-            answer = self._call("POST", "/experiments", body)
+            answer = self.session.call("POST", "/experiments", body)
         except TransportError:
             pass
         else:
@@ -170,14 +134,14 @@ class Worker:
                 modes=dict(answer["metric_modes"]),
                 n_started=answer["n_trials_started"],
             )
-        modes = {
+        modes: dict[str, Mode] = {
             spec["name"]: resolve_mode(
-                spec["name"], spec["mode"], group=body["group"], field=f"metrics[{i}]"
+                spec["name"], spec["mode"], group=group, field=f"metrics[{i}]"
             )
-            for i, spec in enumerate(body["metrics"])
+            for i, spec in enumerate(specs)
         }
         ref = local_ref("experiment")
-        self._sender.put(Op("experiment", "POST", "/experiments", dumps(body), defines=ref))
+        self.session.request("experiment", "/experiments", body, defines=ref)
         return Experiment(self, body, key=ref, modes=modes)
 
     # The work queue -----------------------------------------------------------------------
@@ -188,9 +152,11 @@ class Worker:
         server: raises ``kuro.TransportError`` when it cannot be reached."""
         if self.offline:
             raise TransportError("request_work needs the server; this worker is offline")
-        self._sender.flush(self.flush_timeout)  # an earlier trial's end goes first
+        self.session.flush()  # an earlier trial's end goes first
         body = {"worker": self.name, "group": group, "sweep": sweep}
-        answer = self._call("POST", "/work", {k: v for k, v in body.items() if v is not None})
+        answer = self.session.call(
+            "POST", "/work", {k: v for k, v in body.items() if v is not None}
+        )
         data = answer["trial"]
         return None if data is None else self._adopt(data)
 
@@ -218,11 +184,11 @@ class Worker:
 
     def claimed(self, trial_id: int) -> Trial:
         """A trial already running for this worker (claimed by ``kuro agent``), by id."""
-        return self._adopt(self._call("GET", f"/trials/{trial_id}", None))
+        return self._adopt(self.session.call("GET", f"/trials/{trial_id}"))
 
     def _adopt(self, data: dict[str, Any]) -> Trial:
         """A Trial object for a trial the server handed to this worker."""
-        detail = self._call("GET", f"/experiments/{data['experiment_id']}", None)
+        detail = self.session.call("GET", f"/experiments/{data['experiment_id']}")
         body = {
             "group": detail["group"],
             "identifier": detail["identifier"],
@@ -240,32 +206,15 @@ class Worker:
 
     def flush(self, timeout: float | None = None) -> bool:
         """Wait until everything reported so far is on the server (True), or until
-        ``timeout`` s (default ``flush_timeout``) have passed (False). Offline: False."""
-        return self._sender.flush(self.flush_timeout if timeout is None else timeout)
+        ``timeout`` s (default ``flush_timeout``) have passed (False). Offline, or once the
+        server refused some of it (kept in the spool's ``failed/``): False."""
+        return self.session.flush(timeout)
 
     def close(self) -> None:
         """Flush for ``flush_timeout`` s, then leave the rest in the spool and say so.
         Called at interpreter exit; the worker is not used afterwards."""
-        self._sender.close(self.flush_timeout)
+        self.session.close()
         atexit.unregister(self.close)
-
-    # The synchronous calls that need an answer (experiments, trials, new metrics) --------
-
-    def _reachable(self) -> bool:
-        return not self.offline and not self._sender.down
-
-    def _call(self, method: str, path: str, body: Any, *, once: bool = False) -> Any:
-        """One API call from the user's thread. ``TransportError`` at once when offline or
-        when the server is known to be down: the caller then works from the spool."""
-        if not self._reachable():
-            raise TransportError("offline" if self.offline else "the server is down")
-        try:
-            if once:
-                return self._transport.call(method, path, body, timeout=5.0)
-            return self._retry.call(lambda: self._transport.call(method, path, body))
-        except TransportError as exc:
-            self._sender.mark_down(exc)
-            raise
 
     def __enter__(self) -> Worker:
         return self
@@ -276,3 +225,6 @@ class Worker:
     def __repr__(self) -> str:
         where = "offline" if self.offline else self.server
         return f"<Worker {self.name!r} {where}>"
+
+
+provide_process_worker(lambda name, server: Worker(name, server))

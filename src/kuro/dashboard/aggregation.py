@@ -1,7 +1,8 @@
 """Aggregation over trials: summaries, differing hyper-parameters, aligned series, bands, EMA.
 
-Pure functions on the plain data the selectors return; metric values may be wire values
-(numbers or ``"NaN"``/``"Infinity"``/``"-Infinity"``) and come out as floats.
+Pure functions on the plain data the selectors return, whose metric values are floats
+(NaN as ``math.nan``). A summary value may also be None: the compare page keeps a group's
+experiments in a ``dcc.Store``, which holds JSON, where NaN (and an infinity) is ``null``.
 
 >>> summarize([0.8, 0.9, float("nan")], "max")
 {'mean': 0.85..., 'best': 0.9, 'std': 0.0707..., 'n': 2}
@@ -9,13 +10,13 @@ Pure functions on the plain data the selectors return; metric values may be wire
 
 from __future__ import annotations
 
-import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from kuro.core.values import decode_value
+from kuro.core.canonical import canonical_text
+from kuro.core.modes import is_better
 
 __all__ = [
     "Band",
@@ -27,33 +28,18 @@ __all__ = [
     "ema",
     "experiment_aggregates",
     "flatten",
-    "is_better",
     "summarize",
-    "to_float",
-    "to_floats",
+    "summary_best",
     "trial_bests",
 ]
 
 NAN = math.nan
 
 
-def to_float(value: Any) -> float:
-    """A wire value (or None) as a float; None is NaN."""
-    return NAN if value is None else decode_value(value)
-
-
-def to_floats(values: Iterable[Any]) -> list[float]:
-    """Wire values as floats (most are floats already: the fast path)."""
-    return [v if v.__class__ is float else to_float(v) for v in values]
-
-
-def is_better(a: float, b: float, mode: str) -> bool:
-    """Whether ``a`` beats ``b`` under ``mode`` (NaN never wins)."""
-    if math.isnan(a):
-        return False
-    if math.isnan(b):
-        return True
-    return a > b if mode == "max" else a < b
+def summary_best(trial: Mapping[str, Any], metric: str) -> float:
+    """The trial's best value of ``metric``; NaN when it has none (or the store's null)."""
+    best = (trial.get("summaries") or {}).get(metric, {}).get("best")
+    return NAN if best is None else best
 
 
 def summarize(values: Iterable[float], mode: str) -> dict[str, Any]:
@@ -83,14 +69,6 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
-def _canonical(value: Any) -> str:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return json.dumps(value)
-    if isinstance(value, (int, float)):
-        return repr(float(value))
-    return json.dumps(value, sort_keys=True)
-
-
 def differing_keys(experiments: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     """identifier -> the flattened hyper-parameter keys whose values differ among that
     identifier's experiments (a key some lack counts as differing), sorted.
@@ -108,7 +86,8 @@ def differing_keys(experiments: Sequence[Mapping[str, Any]]) -> dict[str, list[s
         identifier = experiment["identifier"]
         counts[identifier] += 1
         for key, value in flatten(experiment.get("hyper_parameters") or {}).items():
-            seen[identifier][key].add(_canonical(value))
+            # The server's canonical form: 1 and 1.0 are one value, objects compare by content.
+            seen[identifier][key].add(canonical_text(value))
             present[identifier][key] += 1
     return {
         identifier: sorted(
@@ -132,10 +111,7 @@ def counted_trials(experiment: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def trial_bests(experiment: Mapping[str, Any], metric: str) -> list[float]:
     """Each counted trial's best value of ``metric`` (NaN for a trial without it)."""
-    return [
-        to_float((t.get("summaries") or {}).get(metric, {}).get("best"))
-        for t in counted_trials(experiment)
-    ]
+    return [summary_best(t, metric) for t in counted_trials(experiment)]
 
 
 def best_trial(experiment: Mapping[str, Any], metric: str, mode: str) -> int | None:
@@ -144,7 +120,7 @@ def best_trial(experiment: Mapping[str, Any], metric: str, mode: str) -> int | N
     for trial, value in zip(
         counted_trials(experiment), trial_bests(experiment, metric), strict=True
     ):
-        if is_better(value, winner_value, mode):
+        if is_better(value, winner_value, mode):  # type: ignore[arg-type]
             winner, winner_value = trial["id"], value
     return winner
 

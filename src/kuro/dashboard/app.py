@@ -76,7 +76,7 @@ def create_app() -> dash.Dash:
         pages_folder="",
         assets_folder=str(_ASSETS),
         title="Kuro",
-        update_title=None,
+        update_title=None,  # type: ignore[arg-type]  # Dash documents None: no "Updating…"
         # Dash turns async on when asgiref is importable (Django brings it); Django's ORM
         # refuses to run inside an event loop, and gunicorn's threads serve us well.
         use_async=False,

@@ -10,18 +10,20 @@ from collections.abc import Mapping
 from typing import Any
 
 from kuro.core.export import write_csv
+from kuro.server.wire import export_wire
 
 __all__ = ["export_csv", "export_json"]
 
 
 def export_json(document: Mapping[str, Any]) -> str:
-    """The document as strict JSON (its values are already in wire form)."""
-    return json.dumps(document, allow_nan=False)
+    """The document (``selectors.selection_export``, floats) as strict JSON with its metric
+    values in wire form, as ``GET /export`` answers it."""
+    return json.dumps(export_wire(document), allow_nan=False)
 
 
 def export_csv(document: Mapping[str, Any]) -> str:
     """One row per point: group, experiment, ``hp.<name>`` per hyper-parameter, trial,
     metric, step, value (``NaN``... as on the wire) and time."""
     out = io.StringIO()
-    write_csv(dict(document), out)
+    write_csv(export_wire(document), out)
     return out.getvalue()

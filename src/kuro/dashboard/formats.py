@@ -6,12 +6,17 @@
 ('1h 02m 05s', '4.3 s', '—')
 >>> count_text(1, "trial"), count_text(3, "trial")
 ('1 trial', '3 trials')
+>>> number(0.123456789), number(float("nan")), number(float("-inf")), number(3)
+('0.123457', 'NaN', '-Infinity', 3)
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
+
+from kuro.core.values import encode_value
 
 __all__ = ["count_text", "duration_text", "moment", "number"]
 
@@ -34,8 +39,11 @@ def duration_text(seconds: float | None) -> str:
 
 
 def number(value: Any) -> Any:
-    """Floats to six significant digits; anything else as it is."""
-    return f"{value:.6g}" if isinstance(value, float) else value
+    """Floats to six significant digits, NaN and infinities as the wire writes them;
+    anything else as it is."""
+    if not isinstance(value, float):
+        return value
+    return f"{value:.6g}" if math.isfinite(value) else encode_value(value)
 
 
 def count_text(n: int, noun: str) -> str:

@@ -11,7 +11,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kuro.dashboard.aggregation import differing_keys, flatten, summarize, to_float, trial_bests
+from kuro.dashboard.aggregation import (
+    differing_keys,
+    flatten,
+    summarize,
+    summary_best,
+    trial_bests,
+)
 from kuro.dashboard.figures.theme import color
 
 __all__ = [
@@ -173,10 +179,10 @@ def trial_table(
             }
             for i, m in enumerate(metrics):
                 if m["name"] in summaries:
-                    best = to_float(summaries[m["name"]]["best"])
+                    best = summary_best(t, m["name"])
                     row[f"m{i}"] = best if best == best else None
             rows.append(row)
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"field": "experiment", "headerName": "Experiment", "minWidth": 200, "pinned": "left"},
         {
             "field": "trial",
@@ -230,7 +236,7 @@ def aggregate_table(
         }
         for r in rows
     ]
-    columns = [
+    columns: list[dict[str, Any]] = [
         {"field": "experiment", "headerName": "Experiment", "minWidth": 220, "pinned": "left"},
         {"field": "metric", "headerName": "Metric", "minWidth": 110, "filter": True},
         {"field": "mode", "headerName": "Mode", "maxWidth": 90},

@@ -14,6 +14,7 @@ from ninja.renderers import JSONRenderer
 
 from kuro.core.errors import InvalidInput
 from kuro.server.accounts.auth import api_auth
+from kuro.server.endpoints import router as endpoints_router
 from kuro.server.errors import install_error_handlers
 from kuro.server.queue.api import router as queue_router
 from kuro.server.tracking.api import router as tracking_router
@@ -22,9 +23,10 @@ __all__ = ["api"]
 
 
 class _Renderer(JSONRenderer):
-    """Strict JSON out (the selectors already write non-finite values as strings), with
-    orjson: a 100-trial history is 100,000 floats, and the standard encoder spends most of
-    the request's time on them."""
+    """Strict JSON out, with orjson: a 100-trial history is 100,000 floats, and the standard
+    encoder spends most of the request's time on them. Non-finite metric values are already
+    strings (the response schemas and ``kuro.server.wire`` write them): orjson would write
+    ``null``."""
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> Any:
         try:
@@ -86,4 +88,5 @@ api = NinjaAPI(
 )
 install_error_handlers(api)
 api.add_router("", tracking_router)
+api.add_router("", endpoints_router)
 api.add_router("", queue_router)

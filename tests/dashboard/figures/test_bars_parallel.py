@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from kuro.dashboard.figures.bars import bar_figure, rank_best_first, verdict
@@ -63,7 +65,7 @@ def test_parallel_dimensions_and_colour():
     """Numeric keys stay numeric, categories get ticks, the metric is the last axis."""
     figure = parallel_figure(
         experiments=[
-            _experiment(1, "mlp", {"lr": 0.1, "opt": "sgd"}, [0.5, "NaN"]),
+            _experiment(1, "mlp", {"lr": 0.1, "opt": "sgd"}, [0.5, math.nan]),
             _experiment(2, "mlp", {"lr": 0.01, "opt": "adam"}, [0.7, 0.8]),
         ],
         metric="acc",

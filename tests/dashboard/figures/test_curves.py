@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from kuro.core.downsample import minmax_indices
@@ -31,7 +33,7 @@ def _experiment(eid, trials, best=None):
 
 EXPERIMENTS = [
     _experiment(1, [_series([1.0, 2.0, 3.0]), _series([3.0, 4.0, 5.0])], best=11),
-    _experiment(2, [_series([0.0, 0.0, "NaN"]), _series([2.0, 2.0, 2.0])], best=20),
+    _experiment(2, [_series([0.0, 0.0, math.nan]), _series([2.0, 2.0, 2.0])], best=20),
 ]
 
 

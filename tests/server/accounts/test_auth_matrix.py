@@ -31,6 +31,7 @@ OPERATIONS = [
     ("GET", "/experiments?group=g", None),
     ("GET", "/experiments/{experiment_id}", None),
     ("GET", "/export?group=g", None),
+    ("GET", "/compare?group=g&metric=loss", None),
     ("POST", "/experiments/{experiment_id}/trials", {"worker": "w2"}),
     ("GET", "/trials/{trial_id}", None),
     ("POST", "/trials/{trial_id}/heartbeat", {}),

@@ -10,7 +10,12 @@ from django.db import connection
 from django.utils import timezone
 
 from kuro.core.errors import LeaseLost
-from kuro.server.queue.services import leases_reap, work_claim, work_enqueue
+from kuro.server.queue.services import (
+    leases_reap,
+    trial_end_requeued,
+    work_claim,
+    work_enqueue,
+)
 from kuro.server.tracking.models import Trial
 from kuro.server.tracking.services import (
     PointSeries,
@@ -131,7 +136,7 @@ def test_failed_with_requeue_goes_back_to_the_queue():
     """An agent stopped at once ends its trial failed and queues the work again."""
     work_enqueue(group="g", identifier="m")
     first = work_claim(worker="w1")
-    trial_end(trial_id=first.pk, status="failed", error="stopped by SIGTERM", requeue=True)
+    trial_end_requeued(trial_id=first.pk, error="stopped by SIGTERM")
     again = work_claim(worker="w2")
     assert (again.number, again.attempt, again.status) == (first.number, 1, "running")
     first.refresh_from_db()

@@ -182,9 +182,6 @@ def test_median_pruner_stops_a_clearly_worse_run():
         points_ingest(
             series=[PointSeries(trial_id=trial.pk, metric="acc", steps=[0, 1, 2], values=values)]
         )
-    import kuro.server.queue.selectors as sel
-
-    sel._PRUNE_CACHE.clear()
     assert prune_flags(trial_ids=[good.pk, bad.pk]) == [bad.pk]
 
 

@@ -94,3 +94,18 @@ def test_bad_arguments_name_their_field():
     with pytest.raises(InvalidInput) as step:
         metric_comparison(group="g", metric="acc", step=3)
     assert step.value.field == "step"
+
+
+def test_api_answers_in_wire_form_and_names_bad_fields(api):
+    """``GET /compare`` writes NaN as a string; bad input is a 4xx naming the field."""
+    _setting("one", [[0.9]])
+    status, body = api.get("/compare", group="g", metric="acc")
+    assert status == 200
+    row = body["experiments"][0]
+    assert (row["n"], row["mean"], row["std"], row["versus_leader"]) == (1, 0.9, "NaN", None)
+    status, body = api.get("/compare", group="g", metric="acc", statistic="mean")
+    assert status == 422 and body["detail"]["field"] == "statistic"
+    status, body = api.get("/compare", group="g", metric="acc", step=2)
+    assert status == 422 and body["detail"]["field"] == "step"
+    status, body = api.get("/compare", group="g", metric="nope")
+    assert status == 404 and body["detail"]["field"] == "metric"

@@ -54,7 +54,7 @@ def test_summary_skips_nan_for_best_but_reports_nan_last():
     t = _trial()
     _log(t, "loss", [2.0, 1.0, math.nan])
     s = trial_summaries(trial_ids=[t.pk])[t.pk]["loss"]
-    assert (s["best"], s["last"], s["count"]) == (1.0, "NaN", 3)
+    assert (s["best"], s["count"]) == (1.0, 3) and math.isnan(s["last"])
 
 
 def test_summary_of_all_nan_is_nan_and_infinities_count():
@@ -63,8 +63,8 @@ def test_summary_of_all_nan_is_nan_and_infinities_count():
     _log(t, "loss", [math.nan, math.nan])
     _log(t, "val_loss", [1.0, -math.inf])
     s = trial_summaries(trial_ids=[t.pk])[t.pk]
-    assert s["loss"]["best"] == "NaN"
-    assert s["val_loss"]["best"] == "-Infinity"
+    assert math.isnan(s["loss"]["best"])
+    assert s["val_loss"]["best"] == -math.inf
 
 
 def test_single_point_is_a_summary_value():

@@ -32,7 +32,7 @@ def section(
         ],
         className="kuro-section-head",
     )
-    props = {"id": id} if id else {}
+    props: dict[str, Any] = {"id": id} if id else {}
     return html.Section(
         [head, html.Div(children, className="kuro-section-body")], className="kuro-card", **props
     )

@@ -9,7 +9,7 @@ from dash import dcc
 
 __all__ = ["GRAPH_CONFIG", "chart"]
 
-GRAPH_CONFIG = {"displaylogo": False, "responsive": True}
+GRAPH_CONFIG: Any = {"displaylogo": False, "responsive": True}
 
 
 def chart(figure: dict[str, Any], **props: Any) -> dcc.Graph:

@@ -43,10 +43,11 @@ def curve_card(metric: str, figure: dict[str, Any], info: Mapping[str, Any]) -> 
         else None
     )
     sampled = "yes" if info["sampled"] else "no"
+    attributes: dict[str, Any] = {"data-metric": metric, "data-sampled": sampled}
     return html.Div(
         [chart(figure), caption],
         className="kuro-chart",
-        **{"data-metric": metric, "data-sampled": sampled},
+        **attributes,
     )
 
 

@@ -8,7 +8,7 @@ Input per experiment (plain data)::
      "trials": [{"id": 12, "number": 0,
                  "series": {"steps", "values", "times", "count", "sampled"}}]}
 
-where ``series`` is one metric of ``selectors.metric_history`` (values in wire form).
+where ``series`` is one metric of ``selectors.metric_history`` (values as floats).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kuro.core.downsample import minmax_indices
-from kuro.dashboard.aggregation import align, band, ema, to_floats
+from kuro.dashboard.aggregation import Band, align, band, ema
 from kuro.dashboard.figures.theme import base_layout, finite_or_none, translucent
 
 __all__ = ["AGGREGATIONS", "BANDS", "MAX_POINTS", "X_AXES", "curve_figure"]
@@ -39,7 +39,7 @@ def _x(series: Mapping[str, Any], x_axis: str) -> list[float]:
 
 
 def _values(series: Mapping[str, Any], smoothing: float) -> list[float]:
-    return ema(to_floats(series["values"]), smoothing)
+    return ema(series["values"], smoothing)
 
 
 def _line(
@@ -96,14 +96,14 @@ def _mean_traces(
     steps, rows = align([(s["steps"], _values(s, smoothing)) for s in series])
     stats = band(rows, band_kind)
     if x_axis == "step":
-        x: list[float] = steps
+        x: Sequence[float] = steps
     else:
         _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
         x = band(xs, "std")["mean"]
     keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
     if keep is not None:
         x = [x[i] for i in keep]
-        stats = {k: [v[i] for i in keep] for k, v in stats.items()}
+        stats = Band({k: [v[i] for i in keep] for k, v in stats.items()})
     group = str(experiment["id"])
     color = experiment["color"]
     edge = {"width": 0, "color": color}

@@ -8,7 +8,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kuro.dashboard.aggregation import flatten, to_float
+from kuro.dashboard.aggregation import flatten, summary_best
 from kuro.dashboard.figures.theme import base_layout
 
 __all__ = ["parallel_figure", "parallel_lines"]
@@ -52,7 +52,7 @@ def parallel_figure(
     for experiment in experiments:
         params = flatten(experiment.get("hyper_parameters") or {})
         for trial in experiment.get("trials", ()):
-            value = to_float((trial.get("summaries") or {}).get(metric, {}).get("best"))
+            value = summary_best(trial, metric)
             if math.isfinite(value):
                 rows.append(({"identifier": experiment["identifier"], **params}, value))
     if not rows:

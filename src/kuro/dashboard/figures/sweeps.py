@@ -1,8 +1,10 @@
 """Figures of a sweep: the objective against configuration number with the running best,
 and Optuna's parameter importances.
 
-Pure: they take ``selectors.sweep_detail``'s configuration rows and
-``selectors.sweep_importance``'s mapping, and answer plain figure dicts.
+Pure: they take ``selectors.sweep_detail``'s configuration rows (values as floats) and
+``selectors.sweep_importance``'s mapping, and answer plain figure dicts. JSON cannot draw
+NaN or infinities: configurations without a finite mean are left out of the points (the
+table and the best card show them), and an infinite best so far ends the step line.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kuro.core.modes import Mode, is_better
 from kuro.dashboard.figures.parallel import parallel_lines
 from kuro.dashboard.figures.theme import base_layout, color
 
@@ -44,28 +47,35 @@ def params_text(params: Mapping[str, Any], *, sep: str = ", ") -> str:
     return sep.join(shown)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _finite(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return _number(value) and math.isfinite(value)
 
 
-def running_best(configs: Sequence[Mapping[str, Any]], mode: str) -> tuple[list[int], list[float]]:
-    """The best scored value so far at each configuration number, from the first scored one.
+def running_best(configs: Sequence[Mapping[str, Any]], mode: Mode) -> tuple[list[int], list[float]]:
+    """The best scored value so far at each configuration number, from the first scored one
+    and while it is finite (an infinite value is the best there is, and cannot be drawn).
 
     >>> running_best([{"number": 0, "state": "complete", "value": 0.5},
     ...               {"number": 1, "state": "running", "value": None},
     ...               {"number": 2, "state": "complete", "value": 0.4},
     ...               {"number": 3, "state": "complete", "value": 0.7}], "max")
     ([0, 1, 2, 3], [0.5, 0.5, 0.5, 0.7])
+    >>> running_best([{"number": 0, "state": "complete", "value": 0.5},
+    ...               {"number": 1, "state": "complete", "value": float("-inf")}], "min")
+    ([0], [0.5])
     """
     numbers: list[int] = []
     values: list[float] = []
-    best: float | None = None
-    better = max if mode == "max" else min
+    best = math.nan
     for config in sorted(configs, key=lambda c: c["number"]):
-        value = config.get("value")
-        if config.get("state") == "complete" and _finite(value):
-            best = value if best is None else better(best, value)
-        if best is not None:
+        value: Any = config.get("value")
+        if config.get("state") == "complete" and _number(value) and is_better(value, best, mode):
+            best = float(value)
+        if math.isfinite(best):
             numbers.append(config["number"])
             values.append(best)
     return numbers, values
@@ -75,7 +85,7 @@ def objective_figure(
     *,
     configs: Sequence[Mapping[str, Any]],
     objective: str,
-    mode: str,
+    mode: Mode,
     best_number: int | None = None,
 ) -> dict[str, Any] | None:
     """Each configuration's mean objective over its complete trials, ± std as error bars
@@ -206,7 +216,7 @@ def sweep_parallel_figure(
     *,
     configs: Sequence[Mapping[str, Any]],
     objective: str,
-    mode: str,
+    mode: Mode,
     keys: Sequence[str],
 ) -> dict[str, Any] | None:
     """Parallel coordinates: each configuration a line through its parameters (``keys``, in

@@ -393,13 +393,11 @@ def show_selection(
             )
             bars.append(chart(figure, className="kuro-chart"))
             cards.append(verdict_card(metric, verdict(rows, metric["mode"]), labels))
-    if bars:
-        bars = [
-            html.Div(cards, className="kuro-verdicts"),
-            html.Div(bars, className="kuro-chart-grid"),
-        ]
-    else:
-        bars = [empty_state("No metric values yet", "Bars appear once trials log values.")]
+    panels: list[Any] = (
+        [html.Div(cards, className="kuro-verdicts"), html.Div(bars, className="kuro-chart-grid")]
+        if bars
+        else [empty_state("No metric values yet", "Bars appear once trials log values.")]
+    )
     aggregate_rows, aggregate_columns = aggregate_table(aggregates, labels)
     trial_rows, trial_columns = trial_table(experiments, data["metrics"], labels, f"{PREFIX}trial/")
     n = len(data["experiments"])
@@ -416,7 +414,7 @@ def show_selection(
     return (
         selection,
         scope,
-        bars,
+        panels,
         aggregate_rows,
         aggregate_columns,
         FilterGrid.fit(len(aggregate_rows), max_height=380),
@@ -469,7 +467,7 @@ def show_curves(
         return empty_state("No series to draw", hint)
     trial_ids = [t["id"] for e in experiments for t in e["trials"]]
     histories = selectors.metric_history(trial_ids=trial_ids, metrics=names, max_points=MAX_POINTS)
-    charts = curve_charts(
+    charts: Any = curve_charts(
         metrics=[m for m in data["metrics"] if m["name"] in names],
         experiments=experiments,
         histories={h["trial_id"]: h["metrics"] for h in histories},

@@ -3,14 +3,16 @@
 objective against configuration number, parameter importance, parallel coordinates and
 every configuration.
 
-Data flow (one sweep): ``sweeps-data`` (a store) holds ``selectors.sweep_detail`` and
-``selectors.sweep_importance``, reloaded by the update button and auto-refresh; the views
-derive from it. Importance (fANOVA, the costly read) is recomputed only when the number of
-scored configurations changed since the last load.
+Data flow (one sweep): ``sweeps-data`` (a store) holds ``selectors.sweep_detail`` (its
+values as wire values: JSON has no infinities) and ``selectors.sweep_importance``,
+reloaded by the update button and auto-refresh; the views derive from it. Importance
+(fANOVA, the costly read) is recomputed only when the number of scored configurations
+changed since the last load.
 """
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -32,9 +34,12 @@ from kuro.dashboard.mount import PREFIX, group_href
 from kuro.dashboard.sweep_tables import (
     STATUS_ORDER,
     config_table,
+    detail_from_store,
+    detail_to_store,
     params_rows,
     status_text,
     sweep_table,
+    value_text,
 )
 from kuro.server.queue import selectors
 
@@ -69,7 +74,7 @@ dash.register_page(
 
 
 def _head(title: Any, subtitle: Any, subtitle_id: str | None = None) -> html.Div:
-    props = {"id": subtitle_id} if subtitle_id else {}
+    props: dict[str, Any] = {"id": subtitle_id} if subtitle_id else {}
     return html.Div(
         [html.H1(title), html.P(subtitle, className="kuro-subtitle", **props)],
         className="kuro-page-head",
@@ -227,14 +232,14 @@ def load_sweep(sweep_id: str | None, _clicks: int, _ticks: int, previous: Any) -
     try:
         detail = selectors.sweep_detail(sweep_id=int(sweep_id or ""))
     except (KuroError, ValueError):
-        message = error_state(f"there is no sweep {sweep_id!r}; see the list of sweeps.")
-        return None, f"Sweep {sweep_id}", None, "", message, hidden
+        failure = error_state(f"there is no sweep {sweep_id!r}; see the list of sweeps.")
+        return None, f"Sweep {sweep_id}", None, "", failure, hidden
     scored = _n_scored(detail)
     same = previous and previous["sweep"]["id"] == detail["id"] and previous["scored"] == scored
     importance = (
         previous["importance"] if same else selectors.sweep_importance(sweep_id=detail["id"])
     )
-    data = {"sweep": detail, "importance": importance, "scored": scored}
+    data = {"sweep": detail_to_store(detail), "importance": importance, "scored": scored}
     title = f"Sweep {detail['id']}" + (f" · {detail['name']}" if detail["name"] else "")
     arrow = "↑" if detail["mode"] == "max" else "↓"
     seed = f" (seed {detail['seed']})" if detail["seed"] is not None else ""
@@ -321,7 +326,9 @@ def _best(detail: dict[str, Any]) -> html.Div:
             "A configuration is scored once all its trials have ended.",
         )
     arrow = "↑" if detail["mode"] == "max" else "↓"
-    spread = f" ± {best['std']:.3g}" if best["std"] is not None else ""
+    # No spread to show for one trial, nor beside an infinite mean.
+    std = best["std"]
+    spread = f" ± {value_text(std, '.3g')}" if std is not None and not math.isnan(std) else ""
     rows = params_rows(best["params"])
     return html.Div(
         [
@@ -330,7 +337,9 @@ def _best(detail: dict[str, Any]) -> html.Div:
                     html.Div(f"Configuration #{best['number']}", className="kuro-verdict-winner"),
                     html.Div(
                         [
-                            html.Strong(f"{best['mean']:.4g}{spread}", id="sweeps-best-value"),
+                            html.Strong(
+                                f"{value_text(best['mean'])}{spread}", id="sweeps-best-value"
+                            ),
                             f" {detail['objective']} {arrow} over "
                             f"{count_text(best['n_complete'], 'complete trial')}",
                         ]
@@ -364,7 +373,7 @@ def show_overview(data: dict[str, Any] | None) -> tuple:
     """Progress, the best configuration and the configurations' table."""
     if not data:
         return None, None, [], [], FilterGrid.fit(0), None, None
-    detail = data["sweep"]
+    detail = detail_from_store(data["sweep"])
     rows, columns = config_table(detail)
     return (
         _progress(detail),
@@ -394,7 +403,7 @@ def show_charts(data: dict[str, Any] | None) -> tuple:
     """The objective by configuration, the importances and the parallel coordinates."""
     if not data:
         return None, None, None
-    detail, importance = data["sweep"], data["importance"]
+    detail, importance = detail_from_store(data["sweep"]), data["importance"]
     best = detail["best"]
     nothing = empty_state("No configuration has a value yet", "Values appear as trials complete.")
     figures = [
@@ -420,11 +429,9 @@ def show_charts(data: dict[str, Any] | None) -> tuple:
         for f, name in zip(figures, ("objective", "importance", "parallel"), strict=True)
     )
     # (Components without children are falsy: compare with None.)
-    if importances is None:
-        importances = _no_importance(data["scored"])
     return (
         nothing if objective is None else objective,
-        importances,
+        _no_importance(data["scored"]) if importances is None else importances,
         nothing if parallel is None else parallel,
     )
 

@@ -7,7 +7,15 @@ from typing import Annotated, Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from kuro.server.tracking.schemas import Id, Identifier, MetricSpec, Mode, Name, TrialDetailOut
+from kuro.server.tracking.schemas import (
+    Id,
+    Identifier,
+    MetricSpec,
+    Mode,
+    Name,
+    TrialDetailOut,
+    WireFloat,
+)
 
 Lease = Annotated[int, Field(ge=1, le=7 * 24 * 3600)]
 Retries = Annotated[int, Field(ge=0, le=100)]
@@ -94,13 +102,16 @@ class SweepOut(Schema):
 
 
 class SweepConfigOut(Schema):
+    """A configuration; ``value``, ``mean`` and ``std`` are wire values (``"Infinity"``...)
+    or null when there is none."""
+
     number: int
     experiment_id: int
     params: dict[str, Any]
     state: str
-    value: float | None
-    mean: float | None
-    std: float | None
+    value: WireFloat | None
+    mean: WireFloat | None
+    std: WireFloat | None
     n_complete: int
     status_counts: dict[str, int]
 

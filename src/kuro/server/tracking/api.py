@@ -1,9 +1,11 @@
-"""The JSON API under /api/v1/: each function validates, calls one service or selector, and
-serializes. Errors are raised as ``kuro.core.errors`` classes and answered by ``errors``."""
+"""The tracking app's part of the JSON API under /api/v1/: each function validates, calls
+one service or selector, and serializes. Errors are raised as ``kuro.core.errors`` classes
+and answered by ``kuro.server.errors``. Endpoints that also answer a queue verdict (points,
+heartbeats, ends) are in ``kuro.server.endpoints``."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from django.conf import settings
 from django.http import HttpRequest
@@ -11,24 +13,19 @@ from ninja import Query, Router
 
 from kuro import __version__
 from kuro.core.errors import InvalidInput
-from kuro.core.limits import ID_MAX
-from kuro.core.values import decode_value, decode_values
-from kuro.server.queue.selectors import prune_flags
+from kuro.core.limits import ID_MAX, STEP_MAX, STEP_MIN
 from kuro.server.tracking import selectors, services
 from kuro.server.tracking.schemas import (
     ERRORS,
     AcquireIn,
     AcquireOut,
-    BatchIn,
-    BatchOut,
-    EndIn,
+    ComparisonOut,
     ErrorOut,
     ExperimentDetailOut,
     ExperimentIn,
     GroupExperimentsOut,
     GroupOut,
     HealthOut,
-    HeartbeatOut,
     HistoryIn,
     MetricIn,
     MetricOut,
@@ -38,7 +35,7 @@ from kuro.server.tracking.schemas import (
     WorkerIn,
     WorkerOut,
 )
-from kuro.server.tracking.selectors.wire import iso
+from kuro.server.wire import export_wire
 
 router = Router()
 
@@ -115,10 +112,30 @@ def experiment_detail(request: HttpRequest, experiment_id: PathId):
     return selectors.experiment_detail(experiment_id=experiment_id)
 
 
+@router.get("/compare", response={200: ComparisonOut, **ERRORS}, tags=["experiments"])
+def metric_comparison(
+    request: HttpRequest,
+    group: str,
+    metric: str,
+    statistic: Literal["best", "last", "step", "summary"] = "best",
+    step: int | None = Query(None, ge=STEP_MIN, le=STEP_MAX),
+    bootstrap: int = Query(0, ge=0, le=100_000),
+) -> dict[str, Any]:
+    """Rank a group's settings on ``metric`` by the mean over complete trials of each trial's
+    ``statistic`` (``best`` by the metric's mode, ``last``, the value at ``step`` with
+    ``statistic=step``, or the ``summary`` value), each with its 95% interval, and compare
+    each with the leader: the difference and its Welch interval, Welch's p-value, the
+    probability of improvement, and a verdict in words (with ``bootstrap`` resamples, also
+    a seeded bootstrap interval)."""
+    return selectors.metric_comparison(
+        group=group, metric=metric, statistic=statistic, step=step, bootstrap=bootstrap
+    )
+
+
 @router.get("/export", response={200: dict[str, Any], **ERRORS}, tags=["experiments"])
 def group_export(request: HttpRequest, group: str):
     """Every experiment, trial and full metric series of a group (schema ``kuro.export/1``)."""
-    return selectors.group_export(group=group)
+    return export_wire(selectors.group_export(group=group))
 
 
 # Trials ----------------------------------------------------------------------------------
@@ -145,65 +162,7 @@ def trial_detail(request: HttpRequest, trial_id: PathId):
     return selectors.trial_detail(trial_id=trial_id)
 
 
-@router.post(
-    "/trials/{trial_id}/heartbeat", response={200: HeartbeatOut, **ERRORS}, tags=["trials"]
-)
-def trial_heartbeat(request: HttpRequest, trial_id: PathId):
-    """The trial's worker is alive."""
-    trial = services.trial_heartbeat(trial_id=trial_id)
-    return {
-        "id": trial.pk,
-        "status": trial.status,
-        "heartbeat_at": iso(trial.heartbeat_at),
-        "lease_expires_at": iso(trial.lease_expires_at),
-        "should_prune": bool(prune_flags(trial_ids=[trial.pk])),
-    }
-
-
-@router.post("/trials/{trial_id}/end", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
-def trial_end(request: HttpRequest, trial_id: PathId, body: EndIn):
-    """End a trial as complete or failed (with the error text)."""
-    services.trial_end(
-        trial_id=trial_id, status=body.status, error=body.error, requeue=body.requeue
-    )
-    return selectors.trial_detail(trial_id=trial_id)
-
-
 # Points and histories --------------------------------------------------------------------
-
-
-@router.post("/points", response={200: BatchOut, **ERRORS}, tags=["points"])
-def points_ingest(request: HttpRequest, body: BatchIn):
-    """Upsert a batch of points, as series and/or single points, for one or many trials.
-
-    A batch with a ``batch_id`` already applied is not applied again (``duplicate: true``).
-    ``prune`` lists the trials of sweeps that the sweep's pruner says to stop now.
-    """
-    series = [
-        services.PointSeries(
-            trial_id=s.trial_id,
-            metric=s.metric,
-            steps=s.steps,
-            values=decode_values(s.values),
-            times=s.times,
-            mode=s.mode,
-        )
-        for s in body.series
-    ]
-    series += [
-        services.PointSeries(
-            trial_id=p.trial_id,
-            metric=p.metric,
-            steps=[p.step],
-            values=[decode_value(p.value)],
-            times=[p.time] if p.time is not None else [],
-            mode=p.mode,
-        )
-        for p in body.points
-    ]
-    result = services.points_ingest(series=series, batch_id=body.batch_id)
-    prune = [] if result.duplicate else prune_flags(trial_ids=sorted({s.trial_id for s in series}))
-    return {"n_points": result.n_points, "duplicate": result.duplicate, "prune": prune}
 
 
 def _trial_ids(text: str) -> list[int]:

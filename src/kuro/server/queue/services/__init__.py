@@ -3,6 +3,7 @@
 from kuro.server.queue.services.claim import work_claim
 from kuro.server.queue.services.enqueue import grid_expand, work_enqueue
 from kuro.server.queue.services.leases import leases_reap
+from kuro.server.queue.services.requeue import trial_end_requeued, trial_requeue
 from kuro.server.queue.services.sweeps import sweep_ask, sweep_create, sweep_reconcile
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "sweep_ask",
     "sweep_create",
     "sweep_reconcile",
+    "trial_end_requeued",
+    "trial_requeue",
     "work_claim",
     "work_enqueue",
 ]

@@ -9,7 +9,7 @@ from kuro.core.errors import NotFound
 from kuro.server.queue.models import Sweep
 from kuro.server.queue.services.leases import leases_reap, locked
 from kuro.server.queue.services.sweeps import sweep_ask
-from kuro.server.tracking.models import Trial
+from kuro.server.tracking.models import Trial, Worker
 from kuro.server.tracking.services.trials import trial_start
 from kuro.server.tracking.services.workers import worker_get_or_create
 
@@ -39,7 +39,7 @@ def work_claim(
     return trial
 
 
-def _claim_queued(worker, group: str | None, sweep: Sweep | None) -> Trial | None:
+def _claim_queued(worker: Worker, group: str | None, sweep: Sweep | None) -> Trial | None:
     queued = Trial.objects.filter(status=Trial.Status.QUEUED)
     if group is not None:
         queued = queued.filter(experiment__group__name=group)

@@ -10,12 +10,11 @@ from django.conf import settings
 from django.db import transaction
 
 from kuro.core.errors import InvalidInput
+from kuro.core.limits import GRID_MAX
 from kuro.server.tracking.models import Experiment, Trial
 from kuro.server.tracking.services import experiment_get_or_create
 
-__all__ = ["MAX_GRID", "grid_expand", "work_enqueue"]
-
-MAX_GRID = 10_000
+__all__ = ["grid_expand", "queue_trials", "work_enqueue"]
 
 
 def grid_expand(
@@ -32,11 +31,11 @@ def grid_expand(
     size = 1
     for values in grid.values():
         size *= len(values)
-    if size > MAX_GRID:
+    if size > GRID_MAX:
         raise InvalidInput(
-            f"the grid has {size} combinations; at most {MAX_GRID}",
+            f"the grid has {size} combinations; at most {GRID_MAX}",
             field="grid",
-            detail={"field": "grid", "limit": MAX_GRID, "size": size},
+            detail={"field": "grid", "limit": GRID_MAX, "size": size},
         )
     names = list(grid)
     return [

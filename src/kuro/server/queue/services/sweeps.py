@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 from typing import Any
 
 from django.conf import settings
@@ -11,9 +10,18 @@ from django.utils import timezone
 
 from kuro.core.canonical import hyper_parameters_key, normalize
 from kuro.core.errors import Conflict, InvalidInput
-from kuro.server.queue import optuna_glue
 from kuro.server.queue.models import Sweep, SweepConfig
+from kuro.server.queue.scoring import config_score, config_trials_done
 from kuro.server.queue.services.enqueue import queue_trials
+from kuro.server.queue.space import distributions_of, grid_size, validate_space
+from kuro.server.queue.studies import (
+    Config,
+    ask,
+    build_study,
+    check_sampler,
+    make_pruner,
+    make_sampler,
+)
 from kuro.server.tracking.models import Experiment, Trial
 from kuro.server.tracking.selectors import trial_summaries
 from kuro.server.tracking.services import (
@@ -22,7 +30,7 @@ from kuro.server.tracking.services import (
     metric_get_or_create,
 )
 
-__all__ = ["config_score", "config_trials_done", "sweep_ask", "sweep_create", "sweep_reconcile"]
+__all__ = ["sweep_ask", "sweep_create", "sweep_reconcile"]
 
 
 def sweep_create(
@@ -45,7 +53,7 @@ def sweep_create(
 ) -> Sweep:
     """A new sweep; its objective metric is got or created in the group (its mode is the
     direction). ``max_configs`` defaults to the grid's size for the grid sampler."""
-    optuna_glue.validate_space(space)
+    validate_space(space)
     if sampler not in Sweep.Sampler.values:
         raise InvalidInput(
             f"sampler is one of {', '.join(Sweep.Sampler.values)}, not {sampler!r}",
@@ -57,12 +65,12 @@ def sweep_create(
         )
     if seed is not None and not 0 <= seed < 2**32:
         raise InvalidInput("seed is between 0 and 2**32 - 1", field="seed")
-    optuna_glue.check_sampler(sampler, space)
-    optuna_glue.make_pruner(pruner, pruner_options or {})
+    check_sampler(sampler, space)
+    make_pruner(pruner, pruner_options or {})
     if max_configs is None:
         if sampler != "grid":
             raise InvalidInput("max_configs is needed for this sampler", field="max_configs")
-        max_configs = optuna_glue.grid_size(space)
+        max_configs = grid_size(space)
     if max_configs < 1 or n_trials < 1:
         field = "max_configs" if max_configs < 1 else "n_trials"
         raise InvalidInput(f"{field} must be at least 1", field=field)
@@ -93,35 +101,6 @@ def sweep_create(
         )
 
 
-def config_trials_done(trials: list[Trial]) -> bool:
-    """A configuration is done when each of its trial numbers has ended for good."""
-    final = {
-        t.number
-        for t in trials
-        if t.status in (Trial.Status.COMPLETE, Trial.Status.FAILED, Trial.Status.PRUNED)
-    }
-    numbers = {t.number for t in trials}
-    return bool(numbers) and numbers == final
-
-
-def config_score(sweep: Sweep, trials: list[Trial], summaries: dict) -> tuple[str, float | None]:
-    """A finished configuration's state and value: the mean over its complete trials of
-    each trial's best objective value (NaN bests are left out)."""
-    name = sweep.objective.name
-    bests = []
-    for t in trials:
-        if t.status != Trial.Status.COMPLETE:
-            continue
-        best = summaries.get(t.pk, {}).get(name, {}).get("best")
-        if isinstance(best, (int, float)):
-            bests.append(float(best))
-    if bests:
-        return SweepConfig.State.COMPLETE, statistics.fmean(bests)
-    if any(t.status == Trial.Status.PRUNED for t in trials):
-        return SweepConfig.State.PRUNED, None
-    return SweepConfig.State.FAILED, None
-
-
 def sweep_reconcile(*, sweep: Sweep) -> int:
     """Score every running configuration whose trials are all done (tell the sampler).
     Answers how many were scored; finishes the sweep when nothing is left to run."""
@@ -142,7 +121,9 @@ def sweep_reconcile(*, sweep: Sweep) -> int:
             now = timezone.now()
             for config in done:
                 config.state, config.value = config_score(
-                    sweep, trials_of[config.experiment_id], summaries
+                    trials=trials_of[config.experiment_id],
+                    summaries=summaries,
+                    objective=sweep.objective.name,
                 )
                 config.finished_at = now
                 config.save(update_fields=["state", "value", "finished_at"])
@@ -185,28 +166,22 @@ def sweep_ask(*, sweep: Sweep) -> SweepConfig | None:
     raise Conflict("too many concurrent proposals for this sweep; try again")
 
 
-def _propose(sweep: Sweep, configs: list[SweepConfig]) -> tuple[dict, dict]:
-    distributions = optuna_glue.distributions_of(sweep.space)
+def _propose(sweep: Sweep, configs: list[SweepConfig]) -> tuple[dict[str, Any], dict[str, Any]]:
+    distributions = distributions_of(sweep.space)
     # A seed per configuration number: a rebuilt sampler never repeats an earlier draw.
     seed = None if sweep.seed is None else sweep.seed * 1_000_003 + len(configs)
-    study = optuna_glue.build_study(
+    study = build_study(
         direction=sweep.objective.mode,
-        sampler=optuna_glue.make_sampler(sweep.sampler, sweep.space, seed),
+        sampler=make_sampler(sweep.sampler, sweep.space, seed),
         distributions=distributions,
-        configs=[
-            {
-                "params": c.params,
-                "state": c.state,
-                "value": c.value,
-                "system_attrs": c.system_attrs,
-            }
-            for c in configs
-        ],
+        configs=[Config(c.params, c.state, c.value, c.system_attrs) for c in configs],
     )
-    return optuna_glue.ask(study, distributions)
+    return ask(study, distributions)
 
 
-def _store(sweep: Sweep, number: int, params: dict, system_attrs: dict) -> SweepConfig:
+def _store(
+    sweep: Sweep, number: int, params: dict[str, Any], system_attrs: dict[str, Any]
+) -> SweepConfig:
     hyper_parameters = {**sweep.fixed, **params}
     if Experiment.objects.filter(
         group=sweep.group,

@@ -1,6 +1,8 @@
-"""Reads. Every function is keyword-only and typed, and returns plain JSON-able data whose
-metric values are already in wire form (see ``kuro.core.values``)."""
+"""Reads. Every function is keyword-only and typed, and returns plain data whose metric
+values are floats (NaN as ``math.nan``, infinities as floats; the database stores NaN as
+NULL). The API writes them in wire form at its edge (``kuro.server.wire``)."""
 
+from kuro.server.tracking.selectors.comparison import metric_comparison
 from kuro.server.tracking.selectors.experiments import (
     experiment_detail,
     group_experiments,
@@ -17,6 +19,7 @@ __all__ = [
     "group_experiments",
     "group_export",
     "group_list",
+    "metric_comparison",
     "metric_history",
     "running_trials",
     "selection_export",

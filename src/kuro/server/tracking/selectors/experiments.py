@@ -9,8 +9,8 @@ from django.db.models import Count, F
 
 from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Experiment, Group, Metric, Trial
+from kuro.server.tracking.selectors.moments import iso
 from kuro.server.tracking.selectors.trials import trial_dict, trial_summaries
-from kuro.server.tracking.selectors.wire import iso
 
 __all__ = ["experiment_detail", "experiment_dict", "group_experiments", "group_list"]
 

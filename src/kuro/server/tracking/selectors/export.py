@@ -9,6 +9,10 @@ Schema ``kuro.export/1`` (documented in the README)::
                       "trials": [{"id", "number", "worker", "status", "error", "started_at",
                                   "ended_at", "heartbeat_at", "summaries",
                                   "series": {metric: {"steps", "values", "times"}}}]}]}
+
+Metric values (series values, summaries' best and last) are floats here, NaN as
+``math.nan``; the ``/export`` answer and the dashboard's downloads write them in wire form
+(``kuro.server.wire.export_wire``).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from django.utils import timezone
 
 from kuro.server.tracking.selectors.experiments import group_experiments
 from kuro.server.tracking.selectors.history import metric_history
-from kuro.server.tracking.selectors.wire import iso
+from kuro.server.tracking.selectors.moments import iso
 
 __all__ = ["EXPORT_SCHEMA", "group_export"]
 

@@ -10,7 +10,7 @@ from django.db.models import F
 
 from kuro.server.tracking.models import Trial
 from kuro.server.tracking.selectors.export import group_export
-from kuro.server.tracking.selectors.wire import iso
+from kuro.server.tracking.selectors.moments import iso
 
 __all__ = ["running_trials", "selection_export"]
 

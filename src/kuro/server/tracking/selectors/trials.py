@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
 from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Summary, Trial
-from kuro.server.tracking.selectors.wire import iso, wire_value
+from kuro.server.tracking.selectors.moments import iso
 
 __all__ = ["trial_detail", "trial_dict", "trial_summaries"]
+
+
+def _float(value: float | None) -> float:
+    """A stored value as a float: NULL is NaN (see ``models.Point``)."""
+    return math.nan if value is None else value
 
 
 def trial_summaries(
@@ -20,7 +26,8 @@ def trial_summaries(
     of points).
 
     ``best`` follows the metric's mode and skips NaN (NaN when every value is NaN); ``last``
-    is the value at the highest step. Give ``trial_ids``, or ``group_id`` for a whole group.
+    is the value at the highest step. Both are floats, NaN as ``math.nan``. Give
+    ``trial_ids``, or ``group_id`` for a whole group.
     """
     rows = Summary.objects.all()
     if group_id is not None:
@@ -42,8 +49,8 @@ def trial_summaries(
         "last_value",
     ):
         out.setdefault(trial_id, {})[name] = {
-            "best": wire_value(hi if mode == "max" else lo),
-            "last": wire_value(last),
+            "best": _float(hi if mode == "max" else lo),
+            "last": _float(last),
             "last_step": last_step,
             "count": n,
         }

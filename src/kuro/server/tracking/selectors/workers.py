@@ -8,7 +8,7 @@ from django.db.models import Count, Q
 
 from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Trial, Worker
-from kuro.server.tracking.selectors.wire import iso
+from kuro.server.tracking.selectors.moments import iso
 
 __all__ = ["worker_detail", "worker_list"]
 

@@ -193,7 +193,7 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
 def _rows(
     series: Sequence[PointSeries], metric_ids: dict[tuple[int, str], int]
 ) -> list[tuple[int, int, int, float | None, float]]:
-    rows = []
+    rows: list[tuple[int, int, int, float | None, float]] = []
     now = time.time()
     isnan = math.isnan
     for s in series:

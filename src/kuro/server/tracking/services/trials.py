@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from kuro.core.errors import Conflict, InvalidInput, LeaseLost, NotFound
+from kuro.core.statuses import END_STATUSES
 from kuro.server.tracking.models import Experiment, Trial, Worker
 from kuro.server.tracking.services.workers import worker_get_or_create
 
@@ -120,16 +120,11 @@ def trial_heartbeat(*, trial_id: int) -> Trial:
     return trial
 
 
-_END_STATUSES = (Trial.Status.COMPLETE, Trial.Status.FAILED, Trial.Status.PRUNED)
-
-
-def trial_end(*, trial_id: int, status: str, error: str = "", requeue: bool = False) -> Trial:
+def trial_end(*, trial_id: int, status: str, error: str = "") -> Trial:
     """End a running trial as complete, failed or pruned. Ending it again the same way is a
-    no-op; a lost attempt cannot end. With ``requeue`` (a failed trial only: an agent told
-    to stop at once), its work goes back to the queue as the next attempt."""
-    if requeue and status != Trial.Status.FAILED:
-        raise InvalidInput("only a failed trial is queued again", field="requeue")
-    if status not in _END_STATUSES:
+    no-op; a lost attempt cannot end. (Queueing its work again is the queue's
+    ``trial_end_requeued``.)"""
+    if status not in END_STATUSES:
         raise InvalidInput(
             f"a trial ends as 'complete', 'failed' or 'pruned', not {status!r}", field="status"
         )
@@ -148,14 +143,4 @@ def trial_end(*, trial_id: int, status: str, error: str = "", requeue: bool = Fa
         trial.ended_at = timezone.now()
         trial.lease_expires_at = None
         trial.save(update_fields=["status", "error", "ended_at", "lease_expires_at"])
-        if requeue:
-            defaults = settings.KURO_QUEUE
-            Trial.objects.create(
-                experiment_id=trial.experiment_id,
-                number=trial.number,
-                attempt=trial.attempt + 1,
-                status=Trial.Status.QUEUED,
-                lease_seconds=trial.lease_seconds or defaults["lease_seconds"],
-                max_retries=max(trial.max_retries, trial.attempt + 1),
-            )
     return trial
