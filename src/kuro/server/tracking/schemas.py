@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from ninja import Path, Query, Schema
-from pydantic import Field, StrictFloat, StrictInt, field_serializer
+from pydantic import Field, PlainSerializer, StrictFloat, StrictInt
 
 from kuro.core.limits import (
     BATCH_ID_MAX,
@@ -18,7 +18,7 @@ from kuro.core.limits import (
     TEXT_MAX,
 )
 from kuro.core.modes import Mode
-from kuro.core.values import NonFinite, WireValue
+from kuro.core.values import NonFinite
 from kuro.server.wire import value_wire, values_wire
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
@@ -26,6 +26,11 @@ Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX)]
 # A metric value on the wire: a JSON number or one of the three non-finite strings. Answers
 # hold floats (what the selectors return) until the schema writes them out: the edge.
 WireFloat = StrictFloat | NonFinite
+# A metric value the server answers: a float in Python (NaN included), written in wire form
+# when the answer is serialised; the schema documents the wire form.
+FloatOut = Annotated[WireFloat, PlainSerializer(value_wire, return_type=WireFloat)]
+# A series' values: encoded as one list (one comparison a finite value).
+FloatsOut = Annotated[list[WireFloat], PlainSerializer(values_wire, return_type=list[WireFloat])]
 Step = Annotated[StrictInt, Field(ge=STEP_MIN, le=STEP_MAX)]
 # A database id: positive and within 64 bits, so that no id can overflow a query.
 Id = Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
@@ -106,14 +111,10 @@ class ExperimentDetailOut(ExperimentOut):
 
 
 class Summary(Schema):
-    best: WireFloat
-    last: WireFloat
+    best: FloatOut
+    last: FloatOut
     last_step: int
     count: int
-
-    @field_serializer("best", "last")
-    def _wire(self, value: float | str) -> WireValue:
-        return value_wire(value)
 
 
 class TrialOut(Schema):
@@ -202,14 +203,10 @@ class HistoryIn(Schema):
 
 class SeriesOut(Schema):
     steps: list[int]
-    values: list[WireFloat]
+    values: FloatsOut
     times: list[float]
     count: int
     sampled: bool
-
-    @field_serializer("values")
-    def _wire(self, values: list[float | str]) -> list[WireValue]:
-        return values_wire(values)
 
 
 class TrialHistoryOut(Schema):
@@ -268,13 +265,13 @@ class HealthOut(Schema):
 class VersusOut(Schema):
     """A setting against the leader (``kuro.core.statistics.versus``)."""
 
-    difference: WireFloat = Field(
+    difference: FloatOut = Field(
         description="this setting's mean minus the leader's, in the metric's units"
     )
-    ci_low: WireFloat = Field(description="95% Welch interval of the difference, low end")
-    ci_high: WireFloat = Field(description="95% Welch interval of the difference, high end")
-    p_value: WireFloat = Field(description="Welch's t-test of equal means (NaN: no test)")
-    probability_of_improvement: WireFloat = Field(
+    ci_low: FloatOut = Field(description="95% Welch interval of the difference, low end")
+    ci_high: FloatOut = Field(description="95% Welch interval of the difference, high end")
+    p_value: FloatOut = Field(description="Welch's t-test of equal means (NaN: no test)")
+    probability_of_improvement: FloatOut = Field(
         description="P(a leader's trial beats one of this setting's); ties count half"
     )
     separated: bool = Field(description="Welch's test rejects equal means at alpha 0.05")
@@ -284,10 +281,6 @@ class VersusOut(Schema):
     )
     verdict: str = Field(description="the comparison in words")
 
-    @field_serializer("difference", "ci_low", "ci_high", "p_value", "probability_of_improvement")
-    def _wire(self, value: float | str) -> WireValue:
-        return value_wire(value)
-
 
 class ComparedExperimentOut(Schema):
     """One setting: its per-trial values over complete trials, described."""
@@ -296,36 +289,18 @@ class ComparedExperimentOut(Schema):
     identifier: str
     hyper_parameters: dict[str, Any]
     rank: int = Field(description="1 is the leader; settings without a value rank last")
-    values: list[WireFloat] = Field(description="each complete trial's value, NaN left out")
+    values: FloatsOut = Field(description="each complete trial's value, NaN left out")
     n: int = Field(description="complete trials with a value")
-    mean: WireFloat
-    std: WireFloat = Field(description="sample standard deviation (NaN below two trials)")
-    sem: WireFloat = Field(description="standard error of the mean")
-    ci_low: WireFloat = Field(description="95% Student-t interval of the mean, low end")
-    ci_high: WireFloat = Field(description="95% Student-t interval of the mean, high end")
-    median: WireFloat
-    iqm: WireFloat = Field(description="interquartile mean (the middle 50% of trials)")
-    bootstrap_low: WireFloat = Field(description="percentile-bootstrap interval (NaN: not asked)")
-    bootstrap_high: WireFloat
+    mean: FloatOut
+    std: FloatOut = Field(description="sample standard deviation (NaN below two trials)")
+    sem: FloatOut = Field(description="standard error of the mean")
+    ci_low: FloatOut = Field(description="95% Student-t interval of the mean, low end")
+    ci_high: FloatOut = Field(description="95% Student-t interval of the mean, high end")
+    median: FloatOut
+    iqm: FloatOut = Field(description="interquartile mean (the middle 50% of trials)")
+    bootstrap_low: FloatOut = Field(description="percentile-bootstrap interval (NaN: not asked)")
+    bootstrap_high: FloatOut
     versus_leader: VersusOut | None = Field(description="null for the leader itself")
-
-    @field_serializer(
-        "mean",
-        "std",
-        "sem",
-        "ci_low",
-        "ci_high",
-        "median",
-        "iqm",
-        "bootstrap_low",
-        "bootstrap_high",
-    )
-    def _wire(self, value: float | str) -> WireValue:
-        return value_wire(value)
-
-    @field_serializer("values")
-    def _wire_values(self, values: list[float | str]) -> list[WireValue]:
-        return values_wire(values)
 
 
 class ComparisonOut(Schema):
