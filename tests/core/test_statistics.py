@@ -118,3 +118,19 @@ def test_comparison_is_always_well_formed(leader, other):
     assert v.verdict
     if v.separated:
         assert v.more_trials == 0
+
+
+def _trials_needed_by_loop(d):
+    """The definition, one n after another."""
+    for n in range(2, 10_001):
+        df, crit = 2 * n - 2, stats.t.ppf(0.975, 2 * n - 2)
+        nc = d * math.sqrt(n / 2)
+        if stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc) >= 0.8:
+            return n
+    return 10_000
+
+
+@given(st.floats(0.15, 6.0))
+def test_trials_needed_is_the_smallest_n_reaching_the_power(d):
+    """The fast search finds the n the plain loop over n finds."""
+    assert trials_needed(d) == _trials_needed_by_loop(d) == trials_needed(-d)

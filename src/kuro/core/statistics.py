@@ -117,22 +117,38 @@ def describe(values: Sequence[float], *, bootstrap: int = 0, seed: int = 0) -> D
     return Description(n, mean, std, sem, low, high, median, iqm, boot_low, boot_high)
 
 
+def _power(n: NDArray[np.int64], d: float, alpha: float) -> NDArray[np.float64]:
+    """Power of a two-sided two-sample t-test with ``n`` trials per setting, effect ``d``."""
+    df = 2 * n - 2
+    crit = stats.t.ppf(1 - alpha / 2, df)
+    nc = d * np.sqrt(n / 2)
+    power: NDArray[np.float64] = stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc)
+    return power
+
+
 def trials_needed(effect: float, *, power: float = POWER, alpha: float = 1 - CONFIDENCE) -> int:
     """Trials per setting for a two-sided two-sample t-test to detect a standardised
     difference ``effect`` (Cohen's d) with ``power``: the smallest n whose noncentral-t
-    power reaches it (at most 10,000; 0 for no difference at all)."""
+    power reaches it (at most 10,000; 0 for no difference at all).
+
+    The normal approximation, n = 2 ((z_a/2 + z_b) / d)^2, is a lower bound; the exact n is
+    found among the few above it, in one vectorised evaluation (a loop over n took seconds
+    for small effects).
+    """
     d = abs(effect)
     if not d > 0:
         return 0
     if not math.isfinite(d):
         return 2
-    for n in range(2, _MAX_TRIALS + 1):
-        df = 2 * n - 2
-        crit = float(stats.t.ppf(1 - alpha / 2, df))
-        nc = d * math.sqrt(n / 2)
-        reached = float(stats.nct.sf(crit, df, nc) + stats.nct.cdf(-crit, df, nc))
-        if reached >= power:
-            return n
+    z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
+    low = max(2, math.floor(2 * (z / d) ** 2))
+    while low <= _MAX_TRIALS:
+        high = min(_MAX_TRIALS, low + 32 + low // 8)
+        candidates = np.arange(low, high + 1)
+        reached = np.nonzero(_power(candidates, d, alpha) >= power)[0]
+        if len(reached):
+            return int(candidates[reached[0]])
+        low = high + 1
     return _MAX_TRIALS
 
 
