@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["server", "client", "dashboard", "queue", "load"]
+BENCHMARKS = ["server", "client", "dashboard", "compare", "queue", "load"]
 
 
 def main(argv: list[str]) -> int:

@@ -111,10 +111,11 @@ def _timings(group: str) -> tuple[float, float, float]:
 
     def open_group() -> dict[str, Any]:
         data, *rest = compare.load_group(group, 0, 0)
+        comparison, _ = compare.load_comparison(data, "best", None)
         out = [
             rest,
             compare.show_experiments(data, None),
-            compare.show_selection(None, data, None),
+            compare.show_selection(None, data, comparison, None),
             compare.show_parallel(data, data["metrics"][0]["name"]),
         ]
         to_json_plotly([data, out])
@@ -124,7 +125,9 @@ def _timings(group: str) -> tuple[float, float, float]:
     selected = [{"id": e["id"]} for e in data["experiments"][:SELECTED]]
 
     def curves() -> None:
-        charts = compare.show_curves(selected, data, "mean", "std", 0.0, [], "step")
+        charts = compare.show_curves(
+            selected, data, None, None, None, "mean", "std", 0.0, [], "step"
+        )
         to_json_plotly(charts)
 
     return (

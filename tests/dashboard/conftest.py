@@ -83,6 +83,7 @@ class Page:
                 """(selector) => JSON.stringify(Array.from(
                     document.querySelectorAll(selector + ' .js-plotly-plot')).map(gd => ({
                         title: gd.layout.title && gd.layout.title.text,
+                        meta: gd.layout.meta,
                         traces: gd.data.map(t => ({name: t.name, type: t.type, meta: t.meta,
                                                    n: (t.x || t.dimensions || []).length}))})))""",
                 selector,

@@ -6,11 +6,13 @@ import doctest
 
 import pytest
 
-from kuro.dashboard import aggregation, formats, tables
-from kuro.dashboard.figures import bars
+from kuro.dashboard import address, aggregation, comparison, formats, stores, tables
+from kuro.dashboard.figures import theme
 
 
-@pytest.mark.parametrize("module", [aggregation, bars, formats, tables])
+@pytest.mark.parametrize(
+    "module", [address, aggregation, comparison, formats, stores, tables, theme]
+)
 def test_docstring_examples(module):
     """Every example in the module's docstrings gives what it shows."""
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)

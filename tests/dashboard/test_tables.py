@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from kuro.dashboard.comparison import settings
 from kuro.dashboard.tables import (
     aggregate_table,
     experiment_colors,
+    experiment_hovers,
     experiment_labels,
     experiment_table,
     short_names,
@@ -63,7 +65,7 @@ def test_experiment_table_shows_only_differing_keys():
 def test_labels_name_the_differing_values():
     """Labels carry identifier, id and the values that differ."""
     assert experiment_labels(EXPERIMENTS) == {1: "mlp #1 · lr=0.1", 2: "mlp #2 · lr=0.01"}
-    assert experiment_colors([5, 2]) == {2: "#4e79a7", 5: "#f28e2b"}
+    assert experiment_colors([5, 2]) == {2: "#0072B2", 5: "#E69F00"}  # Okabe-Ito first
 
 
 def test_short_names_unless_ambiguous():
@@ -85,33 +87,60 @@ def test_trial_table_links_and_bests():
     assert any(c.get("cellRenderer") == "markdown" for c in columns)
 
 
-def test_aggregate_table_rows():
-    """Aggregate rows keep the statistics and get a stable key."""
-    rows, _ = aggregate_table(
-        [
-            {
-                "experiment_id": 1,
-                "metric": "acc",
-                "mode": "max",
-                "n": 2,
-                "n_trials": 3,
-                "mean": 0.5,
-                "best": 0.6,
-                "std": 0.1,
-            }
-        ],
-        {1: "A"},
-    )
-    assert rows == [
+def test_colours_stay_distinct_past_ten():
+    """Eighteen settings get eighteen different colours (no repeat after ten)."""
+    colors = experiment_colors(range(18))
+    assert len(set(colors.values())) == 18
+
+
+def test_labels_show_four_keys_and_cut_long_names():
+    """At most four differing keys in a label (the rest counted), numbers to four
+    significant digits, long labels cut with an ellipsis; the hover has everything."""
+    experiments = [
         {
-            "key": "1:acc",
-            "experiment": "A",
-            "metric": "acc",
-            "mode": "max",
-            "n": 2,
-            "n_trials": 3,
-            "mean": 0.5,
-            "best": 0.6,
-            "std": 0.1,
+            "id": j,
+            "identifier": "a-rather-long-model-name",
+            "hyper_parameters": {f"key{i}": 0.123456789 * j for i in range(6)},
         }
+        for j in (1, 2)
     ]
+    labels = experiment_labels(experiments, width=200)
+    assert labels[1] == (
+        "a-rather-long-model-name #1 · key0=0.1235, key1=0.1235, key2=0.1235, key3=0.1235, +2"
+    )
+    cut = experiment_labels(experiments)[1]
+    assert len(cut) == 48 and cut.endswith("…")
+    assert "key5=0.1235" in experiment_hovers(experiments)[1]
+
+
+def test_tables_show_infinities_and_dash_for_missing():
+    """A -inf best is a value (its wire string, which the grid shows as -inf), not a blank;
+    a missing value is null, which the grid shows as a dash."""
+    diverged = dict(EXPERIMENTS[0], trials=[dict(EXPERIMENTS[0]["trials"][0])])
+    diverged["trials"][0]["summaries"] = {"acc": {"best": float("-inf"), "count": 2}}
+    rows, columns = experiment_table([diverged], METRICS)
+    assert rows[0]["m0"] == "-Infinity"
+    trials, _ = trial_table([diverged], METRICS, {1: "A"}, "/t/")
+    assert trials[0]["m0"] == "-Infinity" and "m1" not in trials[0]
+    formatter = columns[-1]["children"][0]["valueFormatter"]["function"]
+    assert "'—'" in formatter and "-inf" in formatter
+
+
+def test_aggregate_table_rows():
+    """One row per metric and setting, in rank order, the leader first; infinities as
+    wire strings, missing values as null."""
+    comparison = {
+        "mode": "min",
+        "experiments": [
+            {"experiment_id": 1, "hyper_parameters": {}, "values": [0.5, 0.7]},
+            {"experiment_id": 2, "hyper_parameters": {}, "values": [float("-inf"), 0.1]},
+            {"experiment_id": 3, "hyper_parameters": {}, "values": [0.9]},
+        ],
+    }
+    rows_of = settings(comparison, experiment_ids=[1, 2, 3], labels={1: "A", 2: "B", 3: "C"})
+    rows, columns = aggregate_table([(METRICS[1], rows_of)], "each trial's best")
+    assert [(r["rank"], r["setting"]) for r in rows] == [(1, "B"), (2, "A"), (3, "C")]
+    assert rows[0]["mean"] == "-Infinity" and rows[0]["verdict"] == "leader"
+    assert rows[1]["mean"] == 0.6 and rows[2]["ci_low"] is None and rows[2]["std"] is None
+    assert rows[1]["metric"] == "loss ↓" and rows[1]["p_value"] is None  # untestable vs -inf
+    assert all(c.get("headerTooltip") for c in columns)

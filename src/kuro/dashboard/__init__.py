@@ -5,8 +5,10 @@
 - ``pages/``: one module per page (compare, trial, workers, sweeps), callbacks beside their
   layout.
 - ``components/``: reusable widgets (grid, chart, curves, cards, refresh).
-- ``aggregation``, ``figures/``, ``tables``, ``sweep_tables``, ``formats``, ``export``: pure
-  functions, no Dash state.
+- ``aggregation``, ``comparison`` (settings pooled and tested against the leader),
+  ``figures/``, ``tables``, ``sweep_tables``, ``formats``, ``export``, ``address`` (the
+  compare page's state in its URL), ``stores`` (floats in Dash stores): pure functions, no
+  Dash state.
 
 Data is read only through the server's selectors (``kuro.server.tracking.selectors``,
 ``kuro.server.queue.selectors``), as domain values (floats, NaN as NaN); shared rules come

@@ -8,6 +8,8 @@
 ('1 trial', '3 trials')
 >>> number(0.123456789), number(float("nan")), number(float("-inf")), number(3)
 ('0.123457', 'NaN', '-Infinity', 3)
+>>> value_text(0.123456), value_text(float("-inf")), value_text(float("nan")), value_text(None)
+('0.1235', '-inf', '—', '—')
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import math
 from datetime import UTC, datetime
 from typing import Any
 
-from kuro.core.values import encode_value
+from kuro.core.values import WireValue, decode_value, encode_value
 
-__all__ = ["count_text", "duration_text", "moment", "number"]
+__all__ = ["GRID_VALUE", "cell", "count_text", "duration_text", "moment", "number", "value_text"]
+
+DASH = "—"
 
 
 def moment(iso: str | None) -> str:
@@ -48,3 +52,27 @@ def number(value: Any) -> Any:
 
 def count_text(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def value_text(value: float | str | None, spec: str = ".4g") -> str:
+    """A metric value for people: a dash for none or NaN, ``inf``/``-inf`` (a diverged
+    value is a value), else formatted by ``spec`` (four significant digits)."""
+    number = math.nan if value is None else decode_value(value)
+    return DASH if math.isnan(number) else format(number, spec)
+
+
+def cell(value: float | None) -> float | WireValue | None:
+    """A value for a grid cell: JSON has no NaN (no value: null) nor infinities (their
+    wire strings, which ``GRID_VALUE`` shows)."""
+    if value is None or math.isnan(value):
+        return None
+    return value if math.isfinite(value) else encode_value(value)
+
+
+GRID_VALUE = {
+    "function": "params.value == null || params.value === 'NaN' ? '—'"
+    " : typeof params.value === 'string' ? (params.value[0] === '-' ? '-inf' : 'inf')"
+    " : d3.format('.4~g')(params.value)"
+}
+"""AG Grid's ``valueFormatter`` of a ``cell``: four significant digits, a dash for no
+value, ``inf``/``-inf`` for the infinities (as ``value_text`` writes them)."""

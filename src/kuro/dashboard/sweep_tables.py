@@ -13,12 +13,12 @@ People see NaN (or no value) as a dash and infinities as ``inf``/``-inf``.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kuro.core.values import WireValue, decode_value, encode_value
+from kuro.dashboard.formats import GRID_VALUE, cell, value_text
 from kuro.dashboard.mount import group_href
+from kuro.dashboard.stores import from_store, to_store
 
 __all__ = [
     "STATUS_ORDER",
@@ -32,16 +32,9 @@ __all__ = [
 ]
 
 STATUS_ORDER = ("complete", "running", "queued", "pruned", "failed", "lost")
-NUMBER = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
-_NUMERIC = {"type": "rightAligned", "filter": "agNumberColumnFilter", "valueFormatter": NUMBER}
-# An objective value: a number, an infinity as its wire string, or null (none, or NaN).
-VALUE = {
-    "function": "params.value == null || params.value === 'NaN' ? '—'"
-    " : typeof params.value === 'string' ? (params.value[0] === '-' ? '-inf' : 'inf')"
-    " : d3.format('.4~g')(params.value)"
-}
-_VALUE = {"type": "rightAligned", "filter": "agNumberColumnFilter", "valueFormatter": VALUE}
-_FLOATS = ("value", "mean", "std")
+_NUMERIC = {"type": "rightAligned", "filter": "agNumberColumnFilter", "valueFormatter": GRID_VALUE}
+_VALUE = {"type": "rightAligned", "filter": "agNumberColumnFilter", "valueFormatter": GRID_VALUE}
+_FLOATS = ("value", "mean", "std", "ci_low", "ci_high")
 _STATES = {
     f"kuro-status-{s}": f"params.value == '{s}'"
     for s in ("running", "complete", "failed", "pruned", "queued", "lost", "finished")
@@ -59,36 +52,6 @@ def _value(value: Any) -> Any:
     return json.dumps(value)
 
 
-def value_text(value: float | str | None, spec: str = ".4g") -> str:
-    """An objective value for people: a dash for none or NaN, ``inf``/``-inf``, else
-    formatted by ``spec``.
-
-    >>> value_text(0.123456), value_text(float("-inf")), value_text(float("nan")), value_text(None)
-    ('0.1235', '-inf', '—', '—')
-    """
-    number = math.nan if value is None else decode_value(value)
-    return "—" if math.isnan(number) else format(number, spec)
-
-
-def _cell(value: float | None) -> float | WireValue | None:
-    """A value for a grid cell: JSON has no NaN (none: null) nor infinities (strings)."""
-    if value is None or math.isnan(value):
-        return None
-    return value if math.isfinite(value) else encode_value(value)
-
-
-def _map_values(detail: Mapping[str, Any], how: Any) -> dict[str, Any]:
-    def row(config: Mapping[str, Any]) -> dict[str, Any]:
-        return {**config, **{k: None if config[k] is None else how(config[k]) for k in _FLOATS}}
-
-    best = detail["best"]
-    return {
-        **detail,
-        "configs": [row(c) for c in detail["configs"]],
-        "best": None if best is None else row(best),
-    }
-
-
 def detail_to_store(detail: Mapping[str, Any]) -> dict[str, Any]:
     """``selectors.sweep_detail`` for a Dash store: its values as wire values.
 
@@ -96,12 +59,12 @@ def detail_to_store(detail: Mapping[str, Any]) -> dict[str, Any]:
     ...                                          "std": None}})["best"]
     {'value': 'Infinity', 'mean': 1.0, 'std': None}
     """
-    return _map_values(detail, encode_value)
+    return to_store(detail, _FLOATS)
 
 
 def detail_from_store(data: Mapping[str, Any]) -> dict[str, Any]:
     """A sweep read back from its store: values as floats again."""
-    return _map_values(data, decode_value)
+    return from_store(data, _FLOATS)
 
 
 def status_text(counts: Mapping[str, int]) -> str:
@@ -179,9 +142,9 @@ def config_table(
                 "number": c["number"],
                 **{field[k]: _value(v) for k, v in c["params"].items()},
                 "state": c["state"],
-                "mean": _cell(c["mean"]),
+                "mean": cell(c["mean"]),
                 # One complete trial has no spread to speak of: a dash, not a zero.
-                "std": _cell(c["std"]) if c["n_complete"] > 1 else None,
+                "std": cell(c["std"]) if c["n_complete"] > 1 else None,
                 "complete": f"{c['n_complete']} / {detail['n_trials']}",
                 "trials": status_text(c["status_counts"]),
                 "experiment": f"[#{c['experiment_id']}]({compare})",

@@ -11,31 +11,35 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from kuro.core.statistics import describe
 from kuro.dashboard.aggregation import (
     differing_keys,
     flatten,
-    summarize,
     summary_best,
     trial_bests,
 )
-from kuro.dashboard.figures.theme import color
+from kuro.dashboard.figures.theme import color, cut
+from kuro.dashboard.formats import GRID_VALUE, cell
 
 __all__ = [
     "aggregate_table",
     "duration",
     "experiment_colors",
+    "experiment_hovers",
     "experiment_labels",
     "experiment_table",
     "short_names",
     "trial_table",
 ]
 
-NUMBER = {"function": "params.value == null ? '' : d3.format('.4~g')(params.value)"}
 _NUMERIC = {
     "type": "rightAligned",
     "filter": "agNumberColumnFilter",
-    "valueFormatter": NUMBER,
+    "valueFormatter": GRID_VALUE,
 }
+MAX_LABEL_KEYS = 4
+"""Differing hyper-parameters written in a label; the others are in the hover."""
+LABEL_WIDTH = 48
 
 
 def _display(value: Any) -> Any:
@@ -54,8 +58,17 @@ def short_names(identifiers: Iterable[str]) -> dict[str, str]:
     return short
 
 
-def experiment_labels(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
-    """experiment id -> ``identifier #id`` and the hyper-parameters that differ.
+def _param_text(key: str, value: Any) -> str:
+    shown = f"{value:.4g}" if isinstance(value, float) else _display(value)
+    return f"{key}={shown}"
+
+
+def experiment_labels(
+    experiments: Sequence[Mapping[str, Any]], *, width: int = LABEL_WIDTH
+) -> dict[int, str]:
+    """experiment id -> ``identifier #id`` and up to four hyper-parameters that differ
+    (numbers to four significant digits), cut to ``width`` characters with an ellipsis;
+    ``experiment_hovers`` has the whole of it.
 
     >>> experiment_labels([{"id": 3, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 1}},
     ...                    {"id": 4, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 2}}])
@@ -66,9 +79,25 @@ def experiment_labels(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str
     labels = {}
     for e in experiments:
         params = flatten(e.get("hyper_parameters") or {})
-        shown = ", ".join(f"{k}={_display(params.get(k))}" for k in keys[e["identifier"]])
-        labels[e["id"]] = f"{names[e['identifier']]} #{e['id']}" + (f" · {shown}" if shown else "")
+        shown = ", ".join(
+            _param_text(k, params.get(k)) for k in keys[e["identifier"]][:MAX_LABEL_KEYS]
+        )
+        more = len(keys[e["identifier"]]) - MAX_LABEL_KEYS
+        shown += f", +{more}" if more > 0 else ""
+        text = f"{names[e['identifier']]} #{e['id']}" + (f" · {shown}" if shown else "")
+        labels[e["id"]] = cut(text, width)
     return labels
+
+
+def experiment_hovers(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """experiment id -> its identifier, id and every differing hyper-parameter, uncut."""
+    keys = differing_keys(experiments)
+    out = {}
+    for e in experiments:
+        params = flatten(e.get("hyper_parameters") or {})
+        shown = ", ".join(_param_text(k, params.get(k)) for k in keys[e["identifier"]])
+        out[e["id"]] = f"{e['identifier']} #{e['id']}" + (f" · {shown}" if shown else "")
+    return out
 
 
 def experiment_colors(experiment_ids: Iterable[int]) -> dict[int, str]:
@@ -101,8 +130,7 @@ def experiment_table(
         names = set(e.get("metrics") or ())
         for i, m in enumerate(metrics):
             if m["name"] in names:
-                stats = summarize(trial_bests(e, m["name"]), m["mode"])
-                row[f"m{i}"] = stats["mean"]
+                row[f"m{i}"] = cell(describe(trial_bests(e, m["name"])).mean)
         rows.append(row)
     columns: list[dict[str, Any]] = [
         {"field": "identifier", "headerName": "Identifier", "pinned": "left", "minWidth": 140},
@@ -179,8 +207,7 @@ def trial_table(
             }
             for i, m in enumerate(metrics):
                 if m["name"] in summaries:
-                    best = summary_best(t, m["name"])
-                    row[f"m{i}"] = best if best == best else None
+                    row[f"m{i}"] = cell(summary_best(t, m["name"]))
             rows.append(row)
     columns: list[dict[str, Any]] = [
         {"field": "experiment", "headerName": "Experiment", "minWidth": 200, "pinned": "left"},
@@ -219,31 +246,86 @@ def trial_table(
 
 
 def aggregate_table(
-    rows: Sequence[Mapping[str, Any]], labels: Mapping[int, str]
+    settings_by_metric: Sequence[tuple[Mapping[str, str], Sequence[Mapping[str, Any]]]],
+    statistic: str,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(rows, columnDefs) of ``aggregation.experiment_aggregates`` rows."""
-    out = [
-        {
-            "key": f"{r['experiment_id']}:{r['metric']}",
-            "experiment": labels.get(r["experiment_id"], str(r["experiment_id"])),
-            "metric": r["metric"],
-            "mode": r["mode"],
-            "n": r["n"],
-            "n_trials": r["n_trials"],
-            "mean": r["mean"],
-            "best": r["best"],
-            "std": r["std"],
+    """(rows, columnDefs) of the compared settings: per metric (as given), the settings of
+    ``comparison.settings`` in rank order (the leader first), with the description of
+    their per-trial ``statistic`` and the test against the leader."""
+    out = []
+    for metric, rows in settings_by_metric:
+        for r in rows:
+            against = r["versus_leader"] or {}
+            out.append(
+                {
+                    "key": f"{metric['name']}:{r['key']}",
+                    "rank": r["rank"],
+                    "setting": r["label"],
+                    "metric": f"{metric['name']} {'↑' if metric['mode'] == 'max' else '↓'}",
+                    "n": r["n"],
+                    "mean": cell(r["mean"]),
+                    "ci_low": cell(r["ci_low"]),
+                    "ci_high": cell(r["ci_high"]),
+                    "std": cell(r["std"]),
+                    "median": cell(r["median"]),
+                    "iqm": cell(r["iqm"]),
+                    "difference": cell(against.get("difference")),
+                    "p_value": cell(against.get("p_value")),
+                    "improvement": cell(against.get("probability_of_improvement")),
+                    "verdict": "leader"
+                    if r["rank"] == 1 and r["n"]
+                    else against.get("verdict", ""),
+                }
+            )
+
+    def numeric(field: str, name: str, tip: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "field": field,
+            "headerName": name,
+            "headerTooltip": tip,
+            "minWidth": 105,
+            **_NUMERIC,
+            **extra,
         }
-        for r in rows
-    ]
+
     columns: list[dict[str, Any]] = [
-        {"field": "experiment", "headerName": "Experiment", "minWidth": 220, "pinned": "left"},
-        {"field": "metric", "headerName": "Metric", "minWidth": 110, "filter": True},
-        {"field": "mode", "headerName": "Mode", "maxWidth": 90},
-        {"field": "mean", "headerName": "Mean", **_NUMERIC},
-        {"field": "best", "headerName": "Best", **_NUMERIC},
-        {"field": "std", "headerName": "Std", **_NUMERIC},
-        {"field": "n", "headerName": "Trials with value", **_NUMERIC},
-        {"field": "n_trials", "headerName": "Trials", **_NUMERIC},
+        numeric("rank", "#", "Rank by mean, best first", minWidth=70, maxWidth=80, pinned="left"),
+        {
+            "field": "setting",
+            "headerName": "Setting",
+            "headerTooltip": "An experiment, or the experiments sharing a group-by value",
+            "minWidth": 220,
+            "pinned": "left",
+            "tooltipField": "setting",
+        },
+        {
+            "field": "metric",
+            "headerName": "Metric",
+            "headerTooltip": "↑: higher is better, ↓: lower",
+            "minWidth": 110,
+            "filter": True,
+        },
+        numeric("n", "Trials", f"Complete trials with a value ({statistic})", minWidth=90),
+        numeric("mean", "Mean", f"Mean over trials of {statistic}", minWidth=95),
+        numeric("ci_low", "95% CI low", "Lower end of the 95% interval of the mean (t)"),
+        numeric("ci_high", "95% CI high", "Upper end of the 95% interval of the mean (t)"),
+        numeric("difference", "Δ vs leader", "This mean minus the leader's mean"),
+        numeric("p_value", "p", "Welch's t-test against the leader"),
+        numeric(
+            "improvement",
+            "P(leader better)",
+            "Probability that a trial of the leader beats one of this setting",
+            minWidth=120,
+        ),
+        {
+            "field": "verdict",
+            "headerName": "Verdict",
+            "headerTooltip": "Is this setting told apart from the leader?",
+            "minWidth": 260,
+            "tooltipField": "verdict",
+        },
+        numeric("std", "Std", "Sample standard deviation over trials"),
+        numeric("median", "Median", "Median over trials"),
+        numeric("iqm", "IQM", "Interquartile mean over trials (rliable)"),
     ]
     return out, columns

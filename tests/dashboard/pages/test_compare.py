@@ -42,7 +42,7 @@ def _wait_for_traces(page, counts: dict[str, int]) -> list[dict]:
         """(counts) => {
             const plots = Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'));
             return plots.length === Object.keys(counts).length && plots.every(
-                gd => gd.data && gd.data.length === counts[gd.layout.title.text]);
+                gd => gd.data && gd.data.length === counts[gd.layout.meta]);
         }""",
         arg=counts,
     )
@@ -62,6 +62,9 @@ def test_dash_index_opens_the_dashboard(page, study):
 def test_compare_flow(page, study):
     """Pick the group, select experiments, read charts, switch modes, download the data."""
     _open_group(page, study)
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-curves .js-plotly-plot').length === 2"
+    )  # the top settings' curves, drawn before any selection
     page.shot("group")
     chosen = study["experiment_ids"][:2]  # mlp at lr 0.1 and 0.01
     _select(page, chosen)
@@ -72,7 +75,7 @@ def test_compare_flow(page, study):
         means = [t for t in plot["traces"] if t.get("meta") != "band"]
         assert len(means) == 2
         for trace in means:
-            if plot["title"] == "train_loss":
+            if plot["meta"] == "train_loss":
                 assert 100 < trace["n"] <= 1000  # 1,500 steps, sampled
             else:
                 assert trace["n"] == STEPS // VAL_EVERY
@@ -82,15 +85,23 @@ def test_compare_flow(page, study):
     page.page.locator("#compare-curves").scroll_into_view_if_needed()
     page.shot("mean")
 
-    # Bars: one chart per metric, one bar per selected experiment.
-    bars = page.plots("#compare-bars")
-    assert sorted(p["title"].split(" ")[0] for p in bars) == ["test_acc", "train_loss", "val_acc"]
-    assert all(p["traces"][0]["n"] == 2 for p in bars)
+    # Winner charts: one per metric, one dot per selected experiment.
+    page.page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('#compare-bars .js-plotly-plot'))"
+        ".every(gd => gd.data.reduce((n, t) => n + t.x.length, 0) === 2)"
+    )
+    forests = page.plots("#compare-bars")
+    assert sorted(p["title"].split(" ")[0] for p in forests) == [
+        "test_acc",
+        "train_loss",
+        "val_acc",
+    ]
+    assert all(sum(t["n"] for t in p["traces"]) == 2 for p in forests)
 
     # All trials: one line per trial.
     page.page.locator("#compare-aggregation").get_by_text("All trials").click()
     plots = _wait_for_traces(page, {"train_loss": 2 * TRIALS, "val_acc": 2 * TRIALS})
-    loss = next(p for p in plots if p["title"] == "train_loss")
+    loss = next(p for p in plots if p["meta"] == "train_loss")
     assert all(t["n"] <= 1000 for t in loss["traces"])
     page.shot("all-trials")
     page.shot_of("section:has(#compare-curves)", "curves-all-trials")
@@ -151,8 +162,8 @@ def test_aggregates_and_trials_tables(page, study):
     page.page.wait_for_function(
         "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 1"
     )
-    bars = page.plots("#compare-bars")
-    assert bars[0]["traces"][0]["n"] == len(SETTINGS)
+    forests = page.plots("#compare-bars")
+    assert sum(t["n"] for t in forests[0]["traces"]) == len(SETTINGS)
     page.page.locator("#compare-wins").scroll_into_view_if_needed()
     page.shot("aggregates")
 

@@ -13,6 +13,7 @@ from kuro.server.tracking.services import (
     experiment_get_or_create,
     points_ingest,
     trial_acquire,
+    trial_end,
 )
 
 pytestmark = pytest.mark.django_db
@@ -53,9 +54,13 @@ def test_single_group_is_picked_and_loaded(compare):
     rows, *_ = compare.show_experiments(data, None)
     assert [r["id"] for r in rows] == [experiment.pk]
     selected = [{"id": experiment.pk}]
-    views = compare.show_selection(selected, data, None)
+    comparison, _ = compare.load_comparison(data, "best", None)
+    views = compare.show_selection(selected, data, comparison, None)
     assert views[0] == "1 of 1 selected"
-    charts = json.loads(_text(compare.show_curves(selected, data, "mean", "std", 0, [], "step")))
+    charts, _ = compare.show_curves(
+        selected, data, comparison, "loss", None, "mean", "std", 0, [], "step"
+    )
+    charts = json.loads(_text(charts))
     figure = charts["props"]["children"][0]["props"]["children"][0]["props"]["figure"]
     assert len(figure["data"]) == 3 and figure["data"][2]["y"] == [2.0, 1.0]
 
@@ -68,10 +73,119 @@ def test_unknown_group_is_an_error_state(compare):
     assert "alert" in _text(message) and "nope" in _text(message)
 
 
-def test_no_selection_asks_for_one(compare):
-    """Curves need a selection; the page says so."""
+def _log(group, params, values_per_trial, metric="acc", status_last=True):
+    """An experiment whose trials log ``values`` (a series each) and complete."""
+    experiment = experiment_get_or_create(
+        group=group,
+        identifier="m",
+        hyper_parameters=params,
+        n_trials=len(values_per_trial),
+        metrics=[(metric, "max")],
+    )
+    for i, values in enumerate(values_per_trial):
+        trial = trial_acquire(experiment_id=experiment.pk, worker=f"w{experiment.pk}-{i}")
+        points_ingest(
+            series=[
+                PointSeries(
+                    trial_id=trial.pk, metric=metric, steps=list(range(len(values))), values=values
+                )
+            ]
+        )
+        trial_end(trial_id=trial.pk, status="complete")
+    return experiment
+
+
+def _forest(views) -> dict:
+    panel = json.loads(_text(views[2]))
+    text = json.dumps(panel)
+    start = text.index('"figure": ') + len('"figure": ')
+    figure, _ = json.JSONDecoder().raw_decode(text[start:])
+    return figure
+
+
+def test_statistic_picker_changes_the_values(compare):
+    """Best and last give each trial a different value; cards, chart and table follow."""
+    _log("g", {"lr": 0.1}, [[0.5, 0.9, 0.6], [0.5, 0.8, 0.7]])
+    data, *_ = compare.load_group("g", 0, 0)
+    means = {}
+    for statistic in ("best", "last"):
+        comparison, disabled = compare.load_comparison(data, statistic, None)
+        assert disabled
+        views = compare.show_selection(None, data, comparison, None)
+        means[statistic] = views[3][0]["mean"]
+        assert "each trial" in views[1]
+    assert means == {"best": pytest.approx(0.85), "last": pytest.approx(0.65)}
+    comparison, disabled = compare.load_comparison(data, "step", 1)
+    assert not disabled
+    assert compare.show_selection(None, data, comparison, None)[3][0]["mean"] == pytest.approx(0.85)
+    missing, _ = compare.load_comparison(data, "step", None)
+    assert "Enter a step" in _text(compare.show_selection(None, data, missing, None)[2])
+
+
+def test_group_by_pools_trials_over_other_keys(compare):
+    """Grouping by lr pools the trials of every experiment with that lr, whatever the seed;
+    the leader and the tests are between the groups."""
+    _log("g", {"lr": 0.1, "seed": 1}, [[0.90], [0.92]])
+    _log("g", {"lr": 0.1, "seed": 2}, [[0.91], [0.93]])
+    _log("g", {"lr": 0.01, "seed": 3}, [[0.70], [0.72]])
+    data, *_ = compare.load_group("g", 0, 0)
+    _, _, _, _, _, _, _, keys = compare.show_experiments(data, None)
+    assert keys == ["lr", "seed"]
+    comparison, _ = compare.load_comparison(data, "best", None)
+    views = compare.show_selection(None, data, comparison, None, "lr")
+    rows = views[3]
+    assert [(r["setting"], r["n"]) for r in rows] == [("lr=0.1", 4), ("lr=0.01", 2)]
+    assert rows[0]["mean"] == pytest.approx(0.915) and rows[0]["verdict"] == "leader"
+    assert rows[1]["verdict"].startswith("separated")
+    figure = _forest(views)
+    assert [t["y"] for t in figure["data"]] == [["lr=0.1"], ["lr=0.01"]]
+
+
+def test_default_curves_are_the_top_settings(compare):
+    """With nothing selected the curves show the top settings by the chosen metric."""
+    for k in range(7):
+        _log("g", {"lr": k}, [[0.1 * k, 0.1 * k + 0.05]] * 2)
+    data, *_ = compare.load_group("g", 0, 0)
+    comparison, _ = compare.load_comparison(data, "best", None)
+    charts, scope = compare.show_curves(
+        None, data, comparison, "acc", None, "mean", "std", 0, [], "step"
+    )
+    figure = json.loads(_text(charts))["props"]["children"][0]["props"]["children"][0]
+    names = [t["name"] for t in figure["props"]["figure"]["data"] if t.get("meta") != "band"]
+    assert len(names) == compare.DEFAULT_CURVES and "lr=6" in names[0]
+    assert scope.startswith("The top 5 experiments by acc")
+
+
+def test_minus_infinity_survives_the_store(compare):
+    """A -inf best stays -inf through the page's stores (Dash writes NaN/inf as null):
+    the chart lists it and the table shows it."""
+    _log("g", {"lr": 0.1}, [[1.0, float("-inf")], [0.5, 0.4]], metric="loss")
+    data, *_ = compare.load_group("g", 0, 0)
+    data = json.loads(_text(data))  # as the browser sends it back
+    comparison, _ = compare.load_comparison(data, "last", None)
+    comparison = json.loads(_text(comparison))
+    views = compare.show_selection(None, data, comparison, None)
+    assert views[3][0]["mean"] == "-Infinity"
+    assert views[4][0]["field"] == "rank"
+
+
+def test_address_holds_the_state(compare):
+    """The layout reads the state from the address; controls write it back."""
+    page = _text(compare.layout(group="g", statistic="step", step="500", by="lr", trials="all"))
+    for part in ('"value":"step"', '"value":500', '"value":"lr"', '"value":"all"'):
+        assert part in page
+    search = compare.write_address(
+        "g", "acc", "step", 500, "lr", [{"id": 3}, {"id": 5}], "all", "std", "step", 0, ["log"]
+    )
+    assert (
+        search
+        == "?group=g&metric=acc&statistic=step&step=500&by=lr&selected=3%2C5&trials=all&log=1"
+    )
+
+
+def test_no_comparison_yet_draws_nothing(compare):
+    """Before the comparison is read there are no top settings to draw: the page says so."""
     experiment_get_or_create(group="g", identifier="m")
     data, *_ = compare.load_group("g", 0, 0)
-    assert "Select experiments" in _text(
-        compare.show_curves([], data, "mean", "std", 0, [], "step")
-    )
+    charts, scope = compare.show_curves([], data, None, None, None, "mean", "std", 0, [], "step")
+    assert charts is None and "once the comparison is read" in scope

@@ -32,10 +32,10 @@ def test_quickstart_then_dash_index(page, live_kuro, tmp_path):
             return plots.length === 2 && plots.every(gd => gd.data && gd.data.length === 6);
         }"""
     )
-    titles = sorted(p["title"] for p in page.plots("#compare-curves"))
+    titles = sorted(p["meta"] for p in page.plots("#compare-curves"))
     assert titles == ["test_acc", "test_loss"]
-    bars = page.plots("#compare-bars")
-    assert all(p["traces"][0]["n"] == 2 for p in bars)
+    forests = page.plots("#compare-bars")
+    assert forests and all(sum(t["n"] for t in p["traces"]) == 2 for p in forests)
     trials = "#compare-body a[href*='/dashboard/trial/']"
     page.page.locator(trials).first.scroll_into_view_if_needed()
     page.page.wait_for_function(f'() => document.querySelectorAll("{trials}").length === 6')

@@ -21,7 +21,7 @@ def test_trial_page_from_the_trials_table(page, study):
         "() => document.querySelectorAll('#trial-content .js-plotly-plot').length === 2"
     )
     charts = page.plots("#trial-content")
-    assert sorted(c["title"] for c in charts) == ["train_loss", "val_acc"]
+    assert sorted(c["meta"] for c in charts) == ["train_loss", "val_acc"]
     assert all(len(c["traces"]) == 1 for c in charts)
     assert page.page.locator("#trial-content .kuro-note").count() == 1  # train_loss is sampled
     assert GROUP in page.page.locator("#trial-subtitle").inner_text()

@@ -3,11 +3,13 @@ functions rather than All-in-One components."""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import html
 
-from kuro.dashboard.formats import count_text
+from kuro.dashboard.formats import count_text, value_text
 
 __all__ = ["empty_state", "error_state", "note", "section", "verdict_card"]
 
@@ -59,38 +61,65 @@ def note(text: Any) -> html.Div:
     return html.Div(text, className="kuro-note")
 
 
-def verdict_card(
-    metric: dict[str, str], result: dict[str, Any] | None, labels: dict[int, str]
-) -> html.Div:
-    """Which experiment wins a metric, by how much, and how noisy its trials are."""
+def verdict_card(metric: Mapping[str, str], rows: Sequence[Mapping[str, Any]]) -> html.Div:
+    """Which setting leads a metric, its 95% interval, and whether the runner-up is told
+    apart from it (``comparison.settings`` rows, ranked; the statistics of the chart)."""
     arrow = "↑" if metric["mode"] == "max" else "↓"
     head = html.Div(f"{metric['name']} {arrow}", className="kuro-verdict-metric")
-    if result is None:
+    ranked = [r for r in rows if r["n"] and not math.isnan(r["mean"])]
+    if not ranked:
         return html.Div(
             [head, html.Div("no values yet", className="kuro-muted")], className="kuro-verdict"
         )
-    winner, runner_up = result["winner"], result["runner_up"]
-    spread = f" ± {winner['std']:.3g}" if winner["std"] is not None else ""
-    lines = [
+    leader = ranked[0]
+    if leader["n"] == 1:
+        spread = " from one trial: no interval yet"
+    elif math.isfinite(leader["ci_low"]):
+        spread = f" [{value_text(leader['ci_low'])}, {value_text(leader['ci_high'])}]"
+    else:
+        spread = ""
+    lines: list[Any] = [
         head,
-        html.Div(labels.get(winner["experiment_id"], ""), className="kuro-verdict-winner"),
+        html.Div(
+            leader["label"], className="kuro-verdict-winner", title=" · ".join(leader["hover"])
+        ),
         html.Div(
             [
-                html.Strong(f"{winner['mean']:.4g}{spread}"),
-                f" over {count_text(winner['n'], 'trial')}",
+                html.Strong(value_text(leader["mean"])),
+                spread,
+                f" · {count_text(leader['n'], 'trial')}" if leader["n"] > 1 else "",
             ],
         ),
     ]
-    if runner_up is not None:
-        margin = result["margin"]
-        noisy = winner["std"] is not None and abs(margin) < winner["std"]
+    if len(ranked) > 1:
+        runner = ranked[1]
+        against = runner["versus_leader"] or {}
+        difference = against.get("difference", math.nan)
+        if difference == 0:
+            gap = f"Tied with {runner['label']}"
+        elif math.isnan(difference):
+            gap = f"Ahead of {runner['label']}"
+        else:
+            gap = f"{value_text(abs(difference))} ahead of {runner['label']}"
+        tied = sum(1 for r in ranked[1:] if not (r["versus_leader"] or {}).get("separated"))
         lines.append(
             html.Div(
                 [
-                    f"{margin:+.3g} ahead of {labels.get(runner_up['experiment_id'], '')}",
-                    html.Span(" · within one std", className="kuro-warn") if noisy else None,
+                    gap,
+                    html.Br(),
+                    html.Span(
+                        against.get("verdict", ""),
+                        className="kuro-muted" if against.get("separated") else "kuro-warn",
+                    ),
                 ],
-                className="kuro-muted",
+                className="kuro-verdict-gap",
             )
         )
+        if tied:
+            lines.append(
+                html.Div(
+                    f"{count_text(tied, 'setting')} not separated from the leader",
+                    className="kuro-warn",
+                )
+            )
     return html.Div(lines, className="kuro-verdict")

@@ -67,6 +67,9 @@ class FilterGrid(html.Div):
                 "resizable": True,
                 "floatingFilter": False,
                 "minWidth": 80,
+                # Long headers ("P(leader better)", metric names) wrap instead of cutting.
+                "wrapHeaderText": True,
+                "autoHeaderHeight": True,
             },
             columnSize="responsiveSizeToFit",
             getRowId="params.data.key",

@@ -18,7 +18,7 @@ from typing import Any
 
 from kuro.core.downsample import minmax_indices
 from kuro.dashboard.aggregation import Band, align, band, ema
-from kuro.dashboard.figures.theme import base_layout, finite_or_none, translucent
+from kuro.dashboard.figures.theme import base_layout, finite_or_none, plot_text, translucent
 
 __all__ = ["AGGREGATIONS", "BANDS", "MAX_POINTS", "X_AXES", "curve_figure"]
 
@@ -182,12 +182,25 @@ def curve_figure(
             new = _trial_traces(experiment, trials, smoothing, x_axis)
         traces += new
     shown = sum(len(t["x"]) for t in traces if t.get("meta") != "band")
+    for trace in traces:  # user text: literal, not Plotly's HTML
+        trace["name"] = plot_text(trace["name"])
+    # The x axis is named in the title, so the legend below the chart covers no axis title.
+    title = (
+        f"{plot_text(metric)} <span style='color:#7a8699;font-size:12px'>"
+        f"by {X_AXES[x_axis].lower()}</span>"
+    )
+    n_entries = sum(1 for t in traces if t.get("showlegend", True))
+    height = 340 + 22 * max(0, (n_entries + 1) // 2 - 1)  # two legend entries a row, or so
+    plot_height = height - 40 - 64
     layout = base_layout(
-        title={"text": metric, "x": 0.01, "font": {"size": 14}},
-        xaxis={"title": {"text": X_AXES[x_axis]}, "type": "date" if x_axis == "time" else "-"},
+        title={"text": title, "x": 0.01, "font": {"size": 14}},
+        margin={"t": 40, "b": 64},
+        legend={"orientation": "h", "x": 0, "y": -30 / plot_height, "yanchor": "top"},
+        meta=metric,
+        xaxis={"type": "date" if x_axis == "time" else "-"},
         yaxis={"type": "log" if log_y else "linear"},
         hovermode="x unified" if aggregation != "all" else "closest",
-        height=360,
+        height=height,
         uirevision=metric,  # keep the user's zoom across refreshes
     )
     return {"data": traces, "layout": layout}, {

@@ -5,24 +5,44 @@ Figures are plain dicts (what ``dcc.Graph`` takes), so building them costs no va
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["PALETTE", "base_layout", "color", "finite_or_none", "translucent"]
+__all__ = [
+    "PALETTE",
+    "base_layout",
+    "color",
+    "cut",
+    "finite_or_none",
+    "plot_text",
+    "translucent",
+]
 
-# Tableau 10: distinct, colour-blind friendlier than Plotly's default.
+# Okabe & Ito's eight colours (black left out: it reads as text), then Paul Tol's "muted"
+# scheme (Plotly's ``Safe``) minus its near-duplicates of those: 18 colours that stay
+# distinct for the common colour-vision deficiencies, so a chart of 11+ settings does not
+# repeat a colour. Yellow last: it is faint on white.
 PALETTE = (
-    "#4e79a7",
-    "#f28e2b",
-    "#59a14f",
-    "#e15759",
-    "#76b7b2",
-    "#edc948",
-    "#b07aa1",
-    "#ff9da7",
-    "#9c755f",
-    "#bab0ac",
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#D55E00",
+    "#56B4E9",
+    "#CC79A7",
+    "#332288",
+    "#117733",
+    "#882255",
+    "#44AA99",
+    "#999933",
+    "#AA4499",
+    "#661100",
+    "#6699CC",
+    "#DDCC77",
+    "#CC6677",
+    "#888888",
+    "#F0E442",
 )
 FONT = "Inter, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 GRID = "#e9edf2"
@@ -30,6 +50,26 @@ GRID = "#e9edf2"
 
 def color(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
+
+
+def plot_text(text: object) -> str:
+    """User text (a group, identifier, metric or hyper-parameter) as literal text for a
+    Plotly title, legend, hover or tick label: Plotly renders a subset of HTML there, and
+    decodes entities, so ``<``, ``>`` and ``&`` are escaped.
+
+    >>> plot_text("<b>lr</b> & co")
+    '&lt;b&gt;lr&lt;/b&gt; &amp; co'
+    """
+    return html.escape(str(text), quote=False)
+
+
+def cut(text: str, width: int = 40) -> str:
+    """``text`` cut to ``width`` characters, an ellipsis marking the cut.
+
+    >>> cut("transformer-with-a-very-long-name", 12)
+    'transformer…'
+    """
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def translucent(hex_color: str, alpha: float) -> str:

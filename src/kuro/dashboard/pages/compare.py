@@ -17,7 +17,15 @@ import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
 
 from kuro.core.errors import KuroError
-from kuro.dashboard.aggregation import differing_keys, experiment_aggregates
+from kuro.dashboard.address import compare_search, compare_state
+from kuro.dashboard.aggregation import differing_keys
+from kuro.dashboard.comparison import (
+    COMPARISON_FIELDS,
+    STATISTICS,
+    group_by_keys,
+    settings,
+    statistic_text,
+)
 from kuro.dashboard.components.cards import (
     empty_state,
     error_state,
@@ -29,15 +37,16 @@ from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.curves import curve_charts, series_metrics
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
-from kuro.dashboard.export import export_csv, export_json
-from kuro.dashboard.figures.bars import bar_figure, verdict
+from kuro.dashboard.export import comparison_csv, export_csv, export_json
 from kuro.dashboard.figures.curves import AGGREGATIONS, BANDS, MAX_POINTS, X_AXES
+from kuro.dashboard.figures.forest import forest_figure
 from kuro.dashboard.figures.parallel import parallel_figure
 from kuro.dashboard.formats import count_text
 from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.stores import from_store, to_store
 from kuro.dashboard.tables import (
     aggregate_table,
-    experiment_colors,
+    experiment_hovers,
     experiment_labels,
     experiment_table,
     trial_table,
@@ -47,44 +56,109 @@ from kuro.server.tracking import selectors
 __all__ = ["layout"]
 
 MAX_CURVE_EXPERIMENTS = 40
+DEFAULT_CURVES = 5
+"""Settings whose curves are drawn when nothing is selected: the top ones by the metric."""
 
 GUIDE = """
 **Group**: a set of experiments compared together (one at a time here). **Experiment**: one
 hyper-parameter setting of an *identifier* (a model or method), run as several **trials**
 (repeats, e.g. with different seeds). **Metric**: a named value a trial logs, either once
 (a summary, like `test_acc`) or at many steps (a series, like `train_loss`); its *mode* says
-whether larger (↑ max) or smaller (↓ min) is better. A trial's **best** is its best value by
-that mode.
+whether larger (↑ max) or smaller (↓ min) is better.
 
-- **Experiments** lists the group; its hyper-parameter columns show only the keys whose values
-  differ between experiments of the same identifier. Select rows to compare them (nothing
-  selected: the summaries cover the whole group).
-- **Which setting wins** ranks experiments by the mean over their trials of each trial's best,
-  best first; the error bar is the standard deviation over trials: how noisy the setting is.
-- **Curves** draw every series metric by step. *All trials*: one line per trial. *Best trial*:
-  the trial with the best value. *Mean across trials*: the mean at each step with a shaded
-  band of ± one standard deviation (or the min-max range). Long series are sampled to about
-  1,000 points keeping each bucket's minimum and maximum; such charts say so.
+- **Per trial** chooses each complete trial's one value: its *best* by the mode, its *last*,
+  its value *at step* N, or its *summary*. The cards, charts, table and comparison download
+  all use it.
+- **Group by** a hyper-parameter key (say `lr`) makes each of its values one setting, pooling
+  the trials of every experiment with that value whatever their other keys.
+- **Which setting wins** ranks the settings by mean, best first. Each dot is a mean and its
+  whisker the 95% interval of that mean (Student t); the axis is zoomed to the data. The
+  leader is the star, its interval the shaded column. An open diamond on a shaded row is
+  *not separated* from the leader (Welch's test, p ≥ 0.05): it may be as good; more trials
+  would tell. Grey dots are behind the leader. Hover a dot for n, the interval, the p-value
+  and P(leader better), the chance a trial of the leader beats one of the setting.
+- **Curves** draw every series metric by step: with nothing selected, of the top 5 settings
+  by the metric chosen above. *All trials*: one line per trial. *Best trial*: the trial
+  with the best value. *Mean across trials*: the mean at each step with a shaded band of ±
+  one standard deviation (or the min-max range). Long series are sampled to about 1,000
+  points keeping each bucket's minimum and maximum; such charts say so.
+- The page's address holds its state: copy it to share this view.
 """
 
 
-def _controls(group: str | None) -> html.Div:
+def _radio(id: str, options: dict[str, str], value: str) -> dcc.RadioItems:
+    return dcc.RadioItems(
+        id=id,
+        options=[{"label": v, "value": k} for k, v in options.items()],
+        value=value,
+        inline=True,
+        className="kuro-segmented",
+    )
+
+
+def _field(label: str, control: Any, html_for: str | None = None, **props: Any) -> html.Div:
+    caption = (
+        html.Label(label, htmlFor=html_for, className="kuro-label")
+        if html_for
+        else html.Span(label, className="kuro-label")
+    )
+    return html.Div([caption, control], className="kuro-field", **props)
+
+
+def _controls(state: dict[str, Any]) -> html.Div:
+    group, metric = state["group"], state["metric"]
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Label("Group", htmlFor="compare-group-picker", className="kuro-label"),
-                    dcc.Dropdown(
-                        id="compare-group-picker",
-                        options=[group] if group else [],
-                        value=group,
-                        placeholder="Choose a group…",
-                        clearable=False,
-                        persistence=True,
-                        className="kuro-group-picker",
-                    ),
-                ],
-                className="kuro-field",
+            _field(
+                "Group",
+                dcc.Dropdown(
+                    id="compare-group-picker",
+                    options=[group] if group else [],
+                    value=group,
+                    placeholder="Choose a group…",
+                    clearable=False,
+                    className="kuro-group-picker",
+                ),
+                "compare-group-picker",
+            ),
+            _field(
+                "Metric",
+                dcc.Dropdown(
+                    id="compare-metric",
+                    options=[metric] if metric else [],
+                    value=metric,
+                    clearable=False,
+                    placeholder="Metric",
+                    className="kuro-metric-pick",
+                ),
+                "compare-metric",
+            ),
+            _field("Per trial", _radio("compare-statistic", STATISTICS, state["statistic"])),
+            _field(
+                "Step",
+                dcc.Input(
+                    id="compare-step",
+                    type="number",
+                    min=0,
+                    step=1,
+                    value=state["step"],
+                    debounce=True,
+                    placeholder="step",
+                    className="kuro-step",
+                    disabled=state["statistic"] != "step",
+                ),
+                "compare-step",
+            ),
+            _field(
+                "Group by",
+                dcc.Dropdown(
+                    id="compare-group-by",
+                    options=[state["by"]] if state["by"] else [],
+                    value=state["by"],
+                    placeholder="each experiment",
+                    className="kuro-metric-pick",
+                ),
+                "compare-group-by",
             ),
             RefreshControls("compare-refresh"),
             html.Span(id="compare-status", className="kuro-status"),
@@ -93,35 +167,16 @@ def _controls(group: str | None) -> html.Div:
     )
 
 
-def _curve_controls() -> html.Div:
-    def radio(id: str, options: dict[str, str], value: str) -> dcc.RadioItems:
-        return dcc.RadioItems(
-            id=id,
-            options=[{"label": v, "value": k} for k, v in options.items()],
-            value=value,
-            inline=True,
-            persistence=True,
-            className="kuro-segmented",
-        )
-
+def _curve_controls(state: dict[str, Any]) -> html.Div:
     return html.Div(
         [
-            html.Div(
-                [
-                    html.Span("Trials", className="kuro-label"),
-                    radio("compare-aggregation", AGGREGATIONS, "mean"),
-                ],
-                className="kuro-field",
-            ),
-            html.Div(
-                [html.Span("Band", className="kuro-label"), radio("compare-band", BANDS, "std")],
-                className="kuro-field",
+            _field("Trials", _radio("compare-aggregation", AGGREGATIONS, state["trials"])),
+            _field(
+                "Band",
+                _radio("compare-band", BANDS, state["band"]),
                 id="compare-band-field",
             ),
-            html.Div(
-                [html.Span("x axis", className="kuro-label"), radio("compare-x", X_AXES, "step")],
-                className="kuro-field",
-            ),
+            _field("x axis", _radio("compare-x", X_AXES, state["x"])),
             html.Div(
                 [
                     html.Span("Smoothing", className="kuro-label"),
@@ -130,10 +185,9 @@ def _curve_controls() -> html.Div:
                         min=0,
                         max=0.99,
                         step=0.01,
-                        value=0,
+                        value=state["smoothing"],
                         marks={0: "off", 0.5: "0.5", 0.9: "0.9"},
                         tooltip={"placement": "bottom"},
-                        persistence=True,
                         allow_direct_input=False,
                     ),
                 ],
@@ -142,9 +196,8 @@ def _curve_controls() -> html.Div:
             dcc.Checklist(
                 id="compare-log-y",
                 options=[{"label": "log y", "value": "log"}],
-                value=[],
+                value=["log"] if state["log"] else [],
                 inline=True,
-                persistence=True,
                 className="kuro-check",
             ),
         ],
@@ -152,34 +205,45 @@ def _curve_controls() -> html.Div:
     )
 
 
-def layout(group: str | None = None, **_: Any) -> html.Div:
+def layout(**url_params: Any) -> html.Div:
+    """The page, in the state its address names (``address.compare_state``)."""
+    state = compare_state(url_params)
     downloads = html.Div(
         [
             html.Button("⤓ JSON", id="compare-download-json-button", className="kuro-button"),
             html.Button("⤓ CSV", id="compare-download-csv-button", className="kuro-button"),
+            html.Button(
+                "⤓ Comparison CSV",
+                id="compare-download-comparison-button",
+                className="kuro-button",
+                title="The aggregates table: each setting per metric, by the chosen statistic",
+            ),
             dcc.Download(id="compare-download"),
         ],
         className="kuro-downloads",
     )
     return html.Div(
         [
+            dcc.Location(id="compare-url", refresh=False),
+            dcc.Store(id="compare-initial-selection", data=state["selected"]),
             html.Div(
                 [
                     html.H1("Compare experiments"),
                     html.P(
-                        "Which hyper-parameter setting is best, by how much, and how noisy "
-                        "are its trials.",
+                        "Which hyper-parameter setting is best, by how much, and whether its "
+                        "lead is more than noise.",
                         className="kuro-subtitle",
                     ),
                 ],
                 className="kuro-page-head",
             ),
-            _controls(group),
+            _controls(state),
             html.Details(
                 [html.Summary("How to read this page"), dcc.Markdown(GUIDE)],
                 className="kuro-guide",
             ),
             dcc.Store(id="compare-group"),
+            dcc.Store(id="compare-comparison"),
             dcc.Loading(html.Div(id="compare-message"), type="dot", delay_show=300),
             html.Div(
                 [
@@ -218,10 +282,10 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
                     section(
                         "Curves",
                         [
-                            _curve_controls(),
+                            _curve_controls(state),
                             dcc.Loading(html.Div(id="compare-curves"), delay_show=200),
                         ],
-                        subtitle="One chart per series metric of the selected experiments.",
+                        subtitle=html.Span(id="compare-curves-scope"),
                     ),
                     section(
                         "Trials",
@@ -235,14 +299,8 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
                     section(
                         "Hyper-parameters against the outcome",
                         dcc.Loading(html.Div(id="compare-parallel")),
-                        subtitle="Each line is a trial of the group; drag along an axis to filter.",
-                        tools=dcc.Dropdown(
-                            id="compare-parallel-metric",
-                            clearable=False,
-                            placeholder="Metric",
-                            persistence=True,
-                            className="kuro-metric-pick",
-                        ),
+                        subtitle="Each line is a trial of the group, coloured by the metric "
+                        "chosen above; drag along an axis to filter.",
                     ),
                     section(
                         "Raw data",
@@ -256,10 +314,11 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
                         ),
                         subtitle=[
                             "Downloads hold every point, in the kuro.export/1 schema (CSV: one "
-                            "row per point). From a script: ",
+                            "row per point); the comparison CSV is the aggregates table. From a "
+                            "script: ",
                             html.Code("GET /api/v1/export?group=…"),
                             " or ",
-                            html.Code("kuro.Api().export(group)"),
+                            html.Code("kuro compare"),
                             ".",
                         ],
                         tools=downloads,
@@ -274,8 +333,13 @@ def layout(group: str | None = None, **_: Any) -> html.Div:
 
 dash.register_page(__name__, path="/", name="Compare", title="Kuro · compare", layout=layout)
 
+# The float fields of the page's stores (``stores``: NaN and infinities survive JSON).
+GROUP_FIELDS = frozenset({"best", "last"})
 
-def _selected(rows: list[dict[str, Any]] | None) -> list[int]:
+
+def _selected(rows: Any) -> list[int]:
+    if isinstance(rows, dict):  # {"ids": [...]}, as the page sets it from the address
+        return [int(i) for i in rows.get("ids", ())]
     return [int(r["id"]) for r in rows or ()]
 
 
@@ -284,6 +348,10 @@ def _scope(data: dict[str, Any], ids: list[int]) -> list[dict[str, Any]]:
     chosen = set(ids)
     experiments = data["experiments"]
     return [e for e in experiments if e["id"] in chosen] if chosen else experiments
+
+
+def _comparisons(stored: dict[str, Any] | None) -> dict[str, Any]:
+    return from_store(stored or {}, COMPARISON_FIELDS)
 
 
 @callback(
@@ -331,29 +399,99 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
             "This group has no experiments yet", "They appear here as soon as a client creates one."
         )
     )
-    return data, status, message, groups, group, ""
+    return to_store(data, GROUP_FIELDS), status, message, groups, group, ""
 
 
 @callback(
     Output(FilterGrid.ids.grid("compare-experiments"), "rowData"),
     Output(FilterGrid.ids.grid("compare-experiments"), "columnDefs"),
     Output(FilterGrid.ids.grid("compare-experiments"), "style"),
+    Output(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Output("compare-metric-filter", "options"),
-    Output("compare-parallel-metric", "options"),
-    Output("compare-parallel-metric", "value"),
+    Output("compare-metric", "options"),
+    Output("compare-metric", "value"),
+    Output("compare-group-by", "options"),
     Input("compare-group", "data"),
-    State("compare-parallel-metric", "value"),
+    State("compare-metric", "value"),
+    State("compare-initial-selection", "data"),
+    State(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
 )
-def show_experiments(data: dict[str, Any] | None, metric: str | None) -> tuple:
-    if not data:
-        return [], [], FilterGrid.fit(0), [], [], None
+def show_experiments(
+    stored: dict[str, Any] | None,
+    metric: str | None,
+    initial: list[int] | None = None,
+    current: Any = None,
+) -> tuple:
+    """The experiment grid, the metric and group-by choices; the selection the address
+    names once the rows are there (later reloads keep the grid's own)."""
+    if not stored:
+        return [], [], FilterGrid.fit(0), no_update, [], [], None, []
+    data = from_store(stored, GROUP_FIELDS)
     rows, columns = experiment_table(data["experiments"], data["metrics"])
     grouped = any("children" in c for c in columns)
     style = FilterGrid.fit(len(rows), header_rows=2 if grouped else 1, max_height=440)
     names = [m["name"] for m in data["metrics"]]
     if metric not in names:
         metric = names[0] if names else None
-    return rows, columns, style, names, names, metric
+    known = {e["id"] for e in data["experiments"]}
+    chosen = [str(i) for i in initial or () if i in known]
+    selection = {"ids": chosen} if current is None and chosen else no_update
+    keys = group_by_keys(data["experiments"])
+    return rows, columns, style, selection, names, names, metric, keys
+
+
+@callback(
+    Output("compare-comparison", "data"),
+    Output("compare-step", "disabled"),
+    Input("compare-group", "data"),
+    Input("compare-statistic", "value"),
+    Input("compare-step", "value"),
+)
+def load_comparison(stored: dict[str, Any] | None, statistic: str, step: Any) -> tuple:
+    """Each metric's ``selectors.metric_comparison`` by the chosen per-trial statistic."""
+    disabled = statistic != "step"
+    if not stored:
+        return None, disabled
+    if statistic == "step" and step in (None, ""):
+        return {"error": "Enter a step to compare the trials' values at."}, disabled
+    out: dict[str, Any] = {"statistic": statistic, "step": None, "metrics": {}}
+    if statistic == "step":
+        out["step"] = int(step)
+    for metric in stored["metrics"]:
+        try:
+            comparison = selectors.metric_comparison(
+                group=stored["group"],
+                metric=metric["name"],
+                statistic=statistic,  # type: ignore[arg-type]
+                step=out["step"],
+            )
+        except KuroError as error:
+            return {"error": str(error)}, disabled
+        out["metrics"][metric["name"]] = comparison
+    return to_store(out, COMPARISON_FIELDS), disabled
+
+
+def _settings_by_metric(
+    data: dict[str, Any],
+    comparisons: dict[str, Any],
+    ids: list[int],
+    group_by: str | None,
+    names: list[str] | None = None,
+) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
+    labels = experiment_labels(data["experiments"])
+    hovers = experiment_hovers(data["experiments"])
+    out = []
+    for metric in data["metrics"]:
+        if names and metric["name"] not in names:
+            continue
+        comparison = comparisons.get("metrics", {}).get(metric["name"])
+        if comparison is None:
+            continue
+        rows = settings(
+            comparison, experiment_ids=ids, group_by=group_by, labels=labels, hovers=hovers
+        )
+        out.append((metric, rows))
+    return out
 
 
 @callback(
@@ -369,46 +507,82 @@ def show_experiments(data: dict[str, Any] | None, metric: str | None) -> tuple:
     Output("compare-json", "children"),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
+    Input("compare-comparison", "data"),
     Input("compare-metric-filter", "value"),
+    Input("compare-group-by", "value"),
 )
 def show_selection(
-    selected: list[dict[str, Any]] | None, data: dict[str, Any] | None, names: list[str] | None
+    selected: Any,
+    stored: dict[str, Any] | None,
+    stored_comparison: dict[str, Any] | None,
+    names: list[str] | None,
+    group_by: str | None = None,
 ) -> tuple:
-    """Aggregates, bars, trials and JSON of the selection (the group when none)."""
-    if not data:
+    """Verdicts, forest charts, aggregates, trials and JSON of the selection (the group
+    when none), by the chosen statistic, per setting (experiment or group-by value)."""
+    if not stored:
         empty = FilterGrid.fit(0)
         return "", "", None, [], [], empty, [], [], empty, ""
+    data = from_store(stored, GROUP_FIELDS)
+    comparisons = _comparisons(stored_comparison)
     ids = _selected(selected)
     experiments = _scope(data, ids)
     labels = experiment_labels(data["experiments"])
-    colors = experiment_colors(e["id"] for e in experiments)
-    metrics = [m for m in data["metrics"] if not names or m["name"] in names]
-    aggregates = experiment_aggregates(experiments, metrics)
-    bars, cards = [], []
-    for metric in metrics:
-        rows = [r for r in aggregates if r["metric"] == metric["name"]]
-        if any(r["mean"] is not None for r in rows):
-            figure = bar_figure(
-                metric=metric["name"], mode=metric["mode"], rows=rows, labels=labels, colors=colors
+    statistic = statistic_text(comparisons.get("statistic", "best"), comparisons.get("step"))
+    by_metric = _settings_by_metric(data, comparisons, ids, group_by, names)
+    forests, cards = [], []
+    for metric, rows in by_metric:
+        figure, info = forest_figure(
+            metric=metric["name"], mode=metric["mode"], rows=rows, statistic=statistic
+        )
+        if info["drawn"] or info["left_out"]:
+            notes = []
+            if info["left_out"]:
+                notes.append(
+                    note(
+                        "Not drawn (an infinite mean has no place on an axis): "
+                        + ", ".join(info["left_out"])
+                    )
+                )
+            if info["cut"]:
+                notes.append(note(f"{info['cut']} more settings are in the table below."))
+            attributes: dict[str, Any] = {"data-metric": metric["name"]}
+            forests.append(
+                html.Div(
+                    [chart(figure) if info["drawn"] else None, *notes],
+                    className="kuro-chart",
+                    **attributes,
+                )
             )
-            bars.append(chart(figure, className="kuro-chart"))
-            cards.append(verdict_card(metric, verdict(rows, metric["mode"]), labels))
-    panels: list[Any] = (
-        [html.Div(cards, className="kuro-verdicts"), html.Div(bars, className="kuro-chart-grid")]
-        if bars
-        else [empty_state("No metric values yet", "Bars appear once trials log values.")]
-    )
-    aggregate_rows, aggregate_columns = aggregate_table(aggregates, labels)
+            cards.append(verdict_card(metric, rows))
+    if comparisons.get("error"):
+        panels: list[Any] = [empty_state("Nothing to compare yet", comparisons["error"])]
+    elif forests:
+        panels = [
+            html.Div(cards, className="kuro-verdicts"),
+            html.Div(forests, className="kuro-chart-grid"),
+        ]
+    else:
+        panels = [
+            empty_state(
+                "No metric values yet",
+                "Charts appear once trials complete with values of the chosen statistic.",
+            )
+        ]
+    aggregate_rows, aggregate_columns = aggregate_table(by_metric, statistic)
     trial_rows, trial_columns = trial_table(experiments, data["metrics"], labels, f"{PREFIX}trial/")
     n = len(data["experiments"])
     selection = f"{len(ids)} of {n} selected" if ids else f"none of {n} selected"
+    unit = f"settings of {group_by} (other keys pooled)" if group_by else "experiments"
     scope = (
-        f"Over the {len(ids)} selected experiments."
+        f"Over the {len(ids)} selected experiments, as {unit}; mean of {statistic} over "
+        "complete trials, with its 95% interval."
         if ids
-        else f"Over all {n} experiments of the group (select rows to narrow); top 25 per chart."
+        else f"Over all {n} experiments of the group, as {unit} (select rows to narrow); "
+        f"mean of {statistic} over complete trials, with its 95% interval."
     )
     preview = {"group": data["group"], "metrics": data["metrics"], "experiments": experiments}
-    text = json.dumps(preview, indent=1)
+    text = json.dumps(to_store(preview, GROUP_FIELDS), indent=1)
     if len(text) > 200_000:
         text = text[:200_000] + "\n… (cut here; download the JSON for everything)"
     return (
@@ -433,10 +607,41 @@ def show_band_choice(aggregation: str) -> str:
     return "kuro-field" if aggregation == "mean" else "kuro-field kuro-disabled"
 
 
+def _pooled(
+    data: dict[str, Any], rows: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[int, str]]:
+    """Settings as the curves' experiments: each setting's trials together (a group-by
+    value pools the trials of its experiments), ids by rank."""
+    by_id = {e["id"]: e for e in data["experiments"]}
+    experiments, labels = [], {}
+    for i, row in enumerate(rows):
+        members = [by_id[m] for m in row["experiment_ids"] if m in by_id]
+        if not members:
+            continue
+        if len(row["experiment_ids"]) == 1:
+            experiments.append(members[0])
+            labels[members[0]["id"]] = row["label"]
+            continue
+        pseudo = -(i + 1)  # never an experiment id
+        experiments.append(
+            {
+                "id": pseudo,
+                "identifier": row["label"],
+                "trials": [t for m in members for t in m["trials"]],
+            }
+        )
+        labels[pseudo] = row["label"]
+    return experiments, labels
+
+
 @callback(
     Output("compare-curves", "children"),
+    Output("compare-curves-scope", "children"),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
+    Input("compare-comparison", "data"),
+    Input("compare-metric", "value"),
+    Input("compare-group-by", "value"),
     Input("compare-aggregation", "value"),
     Input("compare-band", "value"),
     Input("compare-smoothing", "value"),
@@ -444,34 +649,60 @@ def show_band_choice(aggregation: str) -> str:
     Input("compare-x", "value"),
 )
 def show_curves(
-    selected: list[dict[str, Any]] | None,
-    data: dict[str, Any] | None,
+    selected: Any,
+    stored: dict[str, Any] | None,
+    stored_comparison: dict[str, Any] | None,
+    metric: str | None,
+    group_by: str | None,
     aggregation: str,
     band_kind: str,
     smoothing: float | None,
     log_y: list[str] | None,
     x_axis: str,
-) -> Any:
-    """One chart per series metric of the selected experiments."""
-    if not data:
-        return None
+) -> tuple:
+    """One chart per series metric: of the selected settings, or when nothing is selected
+    of the top ``DEFAULT_CURVES`` by the chosen metric, so the panel is never empty."""
+    if not stored:
+        return None, ""
+    data = from_store(stored, GROUP_FIELDS)
     ids = _selected(selected)
-    if not ids:
-        return empty_state(
-            "Select experiments to draw their curves", "Tick rows in the Experiments table above."
+    comparisons = _comparisons(stored_comparison)
+    comparison = comparisons.get("metrics", {}).get(metric or "")
+    if group_by or not ids:
+        if comparison is None:
+            return None, "Curves appear once the comparison is read."
+        hovers = experiment_hovers(data["experiments"])
+        rows = settings(
+            comparison,
+            experiment_ids=ids,
+            group_by=group_by,
+            labels=experiment_labels(data["experiments"]),
+            hovers=hovers,
         )
-    experiments = _scope(data, ids[:MAX_CURVE_EXPERIMENTS])
+        if not ids:
+            rows = [r for r in rows if r["n"]][:DEFAULT_CURVES] or rows[:DEFAULT_CURVES]
+        experiments, labels = _pooled(data, rows[:MAX_CURVE_EXPERIMENTS])
+        what = f"settings of {group_by}" if group_by else "experiments"
+        scope = (
+            f"The selected experiments as {what}, by {metric}."
+            if ids
+            else f"The top {len(experiments)} {what} by {metric} (select rows to choose others)."
+        )
+    else:
+        experiments = _scope(data, ids[:MAX_CURVE_EXPERIMENTS])
+        labels = experiment_labels(data["experiments"])
+        scope = "One chart per series metric of the selected experiments."
     names = series_metrics(experiments)
     if not names:
-        hint = "The selected experiments log only summary values (one point)."
-        return empty_state("No series to draw", hint)
+        hint = "These experiments log only summary values (one point)."
+        return empty_state("No series to draw", hint), scope
     trial_ids = [t["id"] for e in experiments for t in e["trials"]]
     histories = selectors.metric_history(trial_ids=trial_ids, metrics=names, max_points=MAX_POINTS)
     charts: Any = curve_charts(
         metrics=[m for m in data["metrics"] if m["name"] in names],
         experiments=experiments,
         histories={h["trial_id"]: h["metrics"] for h in histories},
-        labels=experiment_labels(data["experiments"]),
+        labels=labels,
         aggregation=aggregation,
         band_kind=band_kind,
         smoothing=smoothing or 0.0,
@@ -479,20 +710,21 @@ def show_curves(
         x_axis=x_axis,
     )
     dropped = len(ids) - MAX_CURVE_EXPERIMENTS
-    if dropped > 0:
+    if dropped > 0 and not group_by:
         text = f"Curves show the first {MAX_CURVE_EXPERIMENTS} selected experiments; "
         charts = [note(text + f"{dropped} more are left out."), charts]
-    return charts
+    return charts, scope
 
 
 @callback(
     Output("compare-parallel", "children"),
     Input("compare-group", "data"),
-    Input("compare-parallel-metric", "value"),
+    Input("compare-metric", "value"),
 )
-def show_parallel(data: dict[str, Any] | None, metric: str | None) -> Any:
-    if not data or not metric:
+def show_parallel(stored: dict[str, Any] | None, metric: str | None) -> Any:
+    if not stored or not metric:
         return empty_state("Nothing to draw yet")
+    data = from_store(stored, GROUP_FIELDS)
     modes = {m["name"]: m["mode"] for m in data["metrics"]}
     keys = sorted({k for ks in differing_keys(data["experiments"]).values() for k in ks})
     figure = parallel_figure(
@@ -504,20 +736,89 @@ def show_parallel(data: dict[str, Any] | None, metric: str | None) -> Any:
 
 
 @callback(
+    Output("compare-url", "search"),
+    Input("compare-group-picker", "value"),
+    Input("compare-metric", "value"),
+    Input("compare-statistic", "value"),
+    Input("compare-step", "value"),
+    Input("compare-group-by", "value"),
+    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    Input("compare-aggregation", "value"),
+    Input("compare-band", "value"),
+    Input("compare-x", "value"),
+    Input("compare-smoothing", "value"),
+    Input("compare-log-y", "value"),
+    prevent_initial_call=True,
+)
+def write_address(
+    group: str | None,
+    metric: str | None,
+    statistic: str,
+    step: Any,
+    group_by: str | None,
+    selected: Any,
+    aggregation: str,
+    band_kind: str,
+    x_axis: str,
+    smoothing: float | None,
+    log_y: list[str] | None,
+) -> str:
+    """The page's state into its address (no reload), so the view can be shared."""
+    return compare_search(
+        {
+            "group": group,
+            "metric": metric,
+            "statistic": statistic,
+            "step": step if statistic == "step" else None,
+            "by": group_by,
+            "selected": _selected(selected),
+            "trials": aggregation,
+            "band": band_kind,
+            "x": x_axis,
+            "smoothing": smoothing or 0.0,
+            "log": "log" in (log_y or ()),
+        }
+    )
+
+
+@callback(
     Output("compare-download", "data"),
     Input("compare-download-json-button", "n_clicks"),
     Input("compare-download-csv-button", "n_clicks"),
+    Input("compare-download-comparison-button", "n_clicks"),
     State("compare-group", "data"),
     State(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    State("compare-comparison", "data"),
+    State("compare-group-by", "value"),
     prevent_initial_call=True,
 )
-def download(_json: int, _csv: int, data: dict[str, Any] | None, selected: Any) -> Any:
-    """The selection (the whole group when none) at full fidelity."""
+def download(
+    _json: int,
+    _csv: int,
+    _comparison: int,
+    data: dict[str, Any] | None,
+    selected: Any,
+    stored_comparison: dict[str, Any] | None = None,
+    group_by: str | None = None,
+) -> Any:
+    """The selection (the whole group when none) at full fidelity, or its comparison by
+    the chosen statistic."""
     if not data:
         return no_update
     ids = _selected(selected) or [e["id"] for e in data["experiments"]]
-    document = selectors.selection_export(group=data["group"], experiment_ids=ids)
     stem = f"kuro-{data['group']}-{len(ids)}-experiments"
+    if dash.ctx.triggered_id == "compare-download-comparison-button":
+        comparisons = _comparisons(stored_comparison)
+        by_metric = _settings_by_metric(
+            from_store(data, GROUP_FIELDS), comparisons, _selected(selected), group_by
+        )
+        statistic = comparisons.get("statistic", "best")
+        return {
+            "content": comparison_csv(by_metric, statistic, comparisons.get("step"), group_by),
+            "filename": f"{stem}-comparison-{statistic}.csv",
+            "type": "text/csv",
+        }
+    document = selectors.selection_export(group=data["group"], experiment_ids=ids)
     if dash.ctx.triggered_id == "compare-download-csv-button":
         return {"content": export_csv(document), "filename": f"{stem}.csv", "type": "text/csv"}
     return {
