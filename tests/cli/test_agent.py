@@ -240,3 +240,111 @@ def test_failing_command_fails_the_trial_with_its_output(fresh_kuro, tmp_path, c
     [trial] = group["experiments"][0]["trials"]
     assert trial["status"] == "failed"
     assert f"status {code}" in trial["error"] and "diverged at epoch 3" in trial["error"]
+
+
+def _gone(pid: int) -> bool:
+    """The process exited (reaped, or a zombie nobody reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            return any(line.startswith("State:") and "Z" in line for line in f)
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_the_command_dies_with_a_sigkilled_agent(fresh_kuro, tmp_path):
+    """SIGKILL the agent alone: its command is gone within a few seconds, so the work never
+    runs twice once the lease expires."""
+    pid_file = tmp_path / "pid"
+    with _api(fresh_kuro) as api:
+        api.post("/queue", json={"group": "orphan", "identifier": "m"})
+    agent = subprocess.Popen(
+        [
+            KURO,
+            "agent",
+            "--server",
+            fresh_kuro.url,
+            "--group",
+            "orphan",
+            "--",
+            sys.executable,
+            "-c",
+            f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); "
+            "time.sleep(120)",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline, "the command never started"
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    agent.kill()
+    agent.wait(10)
+    deadline = time.monotonic() + 5
+    while not _gone(child):
+        if time.monotonic() > deadline:
+            os.kill(child, signal.SIGKILL)
+            pytest.fail("the command outlived its agent")
+        time.sleep(0.1)
+
+
+PYTHON_C = (sys.executable, "-c")
+
+
+def test_pruned_trials_are_counted_apart_from_failed(fresh_kuro):
+    """A command that ends its own trial as pruned counts as pruned, not failed."""
+    with _api(fresh_kuro) as api:
+        api.post("/queue", json={"group": "prunes", "identifier": "m", "grid": {"i": [1, 2]}})
+    prune = (
+        "import os, httpx; t = os.environ['KURO_TRIAL_ID']; "
+        "httpx.post(os.environ['KURO_SERVER'] + f'/api/v1/trials/{t}/end', "
+        "json={'status': 'pruned'}).raise_for_status()"
+    )
+    agent = subprocess.run(
+        [KURO, "agent", "--server", fresh_kuro.url, "--group", "prunes", "--", *PYTHON_C, prune],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert agent.returncode == 0, agent.stderr
+    assert "2 trials run: 0 complete, 2 pruned, 0 failed" in agent.stderr
+
+
+def test_nothing_to_do_says_why(fresh_kuro):
+    """An empty queue, an unknown group and a finished sweep each say so."""
+    with _api(fresh_kuro) as api:
+        api.post("/queue", json={"group": "done", "identifier": "m"})
+        trial = api.post("/work", json={"worker": "w", "group": "done"}).json()["trial"]
+        api.post(f"/trials/{trial['id']}/end", json={"status": "complete"})
+        sweep = api.post(
+            "/sweeps",
+            json={
+                "group": "swept",
+                "identifier": "m",
+                "objective": "loss",
+                "mode": "min",
+                "sampler": "grid",
+                "space": {"i": {"type": "categorical", "choices": [1]}},
+            },
+        ).json()
+        trial = api.post("/work", json={"worker": "w", "sweep": sweep["id"]}).json()["trial"]
+        api.post(f"/trials/{trial['id']}/end", json={"status": "complete"})
+
+    def agent(*source: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [KURO, "agent", "--server", fresh_kuro.url, *source, "--", sys.executable, "-c", ""],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    empty = agent("--group", "done")
+    assert (
+        empty.returncode == 0 and "the queue of group 'done' is empty (1 complete)" in empty.stderr
+    )
+    unknown = agent("--group", "dnoe")
+    assert unknown.returncode == 1 and "no group named 'dnoe'" in unknown.stderr
+    finished = agent("--sweep", str(sweep["id"]))
+    assert finished.returncode == 0 and f"sweep {sweep['id']} is finished" in finished.stderr

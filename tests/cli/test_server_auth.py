@@ -5,13 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from kuro.cli.server import auth_mode
-from kuro.server.testing import LiveServer, scratch_database
+from kuro.server.config import runserver_host
+from kuro.server.testing import LiveServer, free_port, scratch_database
 
 KURO = str(Path(sys.executable).with_name("kuro"))
 
@@ -126,3 +128,56 @@ def test_refuses_to_serve_open_beyond_loopback(tmp_path):
     env = _env(tmp_path, None) | {"KURO_AUTH": "off"}
     result = _kuro("server", "--host", "0.0.0.0", "--port", "0", env=env)
     assert result.returncode != 0 and "--insecure" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "host"),
+    [
+        (["manage.py", "runserver"], "127.0.0.1"),
+        (["manage.py", "runserver", "8001"], "127.0.0.1"),
+        (["manage.py", "runserver", "0.0.0.0:8000", "--noreload"], "0.0.0.0"),
+        (["manage.py", "runserver", "0:8000"], "0.0.0.0"),
+        (["manage.py", "runserver", "--settings", "x.y", "[::1]:8000"], "::1"),
+        (["manage.py", "runserver", "-6"], "::1"),
+        (["manage.py", "migrate"], None),
+        (["gunicorn", "kuro.server.wsgi"], None),
+    ],
+)
+def test_runserver_address_is_read_from_its_command_line(argv, host):
+    """The address runserver binds, as the auth rule needs it; None for anything else."""
+    assert runserver_host(argv) == host
+
+
+def test_runserver_and_kuro_server_on_loopback_agree(tmp_path):
+    """manage.py runserver and kuro server on 127.0.0.1, KURO_AUTH unset: both open."""
+    base = os.environ.get("KURO_DATABASE_URL")
+    url, drop = scratch_database(base) if base else (None, lambda: None)
+    env = _env(tmp_path / "data", url)
+    served = LiveServer(tmp_path / "data", database_url=url, auth=None)
+    runserver = None
+    try:
+        served.start()
+        assert httpx.get(f"{served.url}/api/v1/groups").status_code == 200
+        port = free_port()
+        runserver = subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            cwd=Path(__file__).resolve().parents[2],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/groups", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline and runserver.poll() is None
+                time.sleep(0.2)
+        assert answer.status_code == 200, answer.text
+    finally:
+        if runserver is not None:
+            runserver.terminate()
+            runserver.wait(10)
+        served.stop()
+        drop()

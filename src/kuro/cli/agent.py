@@ -7,8 +7,11 @@ Each trial's hyper-parameters reach the command as ``--key value`` arguments and
 environment (``KURO_TRIAL_ID``, ``KURO_HYPER_PARAMETERS`` as JSON, ``KURO_SERVER``,
 ``KURO_WORKER``); training code picks the trial up with ``kuro.Trial.current()`` or the usual
 ``Worker(...).experiment(...).trial()``. While the command runs the agent renews the trial's
-lease. A command that exits 0 completes the trial (unless it ended the trial itself); any
-other exit fails it with the exit status and the tail of its output.
+lease; on Linux the command dies with the agent, even a SIGKILLed one, so that its work
+never runs twice once the lease expires. A command that exits 0 completes the trial (unless
+it ended the trial itself); any other exit fails it with the exit status and the tail of its
+output. With nothing (left) to run, the agent says why: a finished sweep, an empty queue,
+or no such group (then it exits 1).
 
 First SIGINT/SIGTERM: finish the current trial, then exit. Second: stop the command, end
 the trial as failed and queue its work again, then exit.
@@ -26,6 +29,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from kuro.core.errors import Conflict, KuroError, LeaseLost, TransportError
@@ -120,6 +124,7 @@ class Agent:
         self.wait = wait
         self.signals = 0
         self.child: subprocess.Popen | None = None
+        self.reason: str | None = None  # why the last claim got no trial
 
     # Signals -----------------------------------------------------------------------------
 
@@ -143,11 +148,14 @@ class Agent:
         return self.retry.call(lambda: self.transport.call(method, path, body))
 
     def claim(self) -> dict[str, Any] | None:
+        """The next trial, or None (``reason`` then says why: ``queue_empty`` or
+        ``sweep_finished``)."""
         body = {"worker": self.worker, "group": self.group, "sweep": self.sweep}
         deadline = time.monotonic() + self.wait
         while True:
             answer = self._call("POST", "/work", body)
-            if answer["trial"] is not None or answer.get("reason") == "sweep_finished":
+            self.reason = answer.get("reason")
+            if answer["trial"] is not None or self.reason == "sweep_finished":
                 return answer["trial"]
             if time.monotonic() >= deadline or self.signals:
                 return None
@@ -155,15 +163,15 @@ class Agent:
 
     def loop(self, count: int | None = None) -> int:
         previous = {s: signal.signal(s, self._on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-        done = failed = 0
+        ended: collections.Counter[str] = collections.Counter()
+        why = None
         try:
-            while not self.signals and (count is None or done < count):
+            while not self.signals and (count is None or ended.total() < count):
                 trial = self.claim()
                 if trial is None:
+                    why = self.why_nothing()
                     break
-                if not self.run_trial(trial):
-                    failed += 1
-                done += 1
+                ended[self.run_trial(trial)] += 1
         except KuroError as exc:
             print(f"kuro agent: {exc.message}", file=sys.stderr)
             return 1
@@ -171,11 +179,36 @@ class Agent:
             for s, handler in previous.items():
                 signal.signal(s, handler)
             self.transport.close()
-        print(f"kuro agent: {done} trials run, {failed} failed", file=sys.stderr)
+        print(f"kuro agent: {_tally(ended)}", file=sys.stderr)
+        if why is not None:
+            print(f"kuro agent: {why[1]}", file=sys.stderr)
+            return why[0]
         return 0
 
-    def run_trial(self, trial: dict[str, Any]) -> bool:
-        """Run the command for one trial; True when it completed."""
+    def why_nothing(self) -> tuple[int, str]:
+        """Why there is no work (the exit status and the words): a finished sweep, an
+        unknown group, or an empty queue."""
+        if self.sweep is not None:
+            if self.reason == "sweep_finished":
+                return 0, f"sweep {self.sweep} is finished: nothing left to run"
+            return 0, (
+                f"sweep {self.sweep} has no trial to run now (the rest are running "
+                "elsewhere); --wait SECONDS polls for longer"
+            )
+        groups = {g["name"] for g in self._call("GET", "/groups")}
+        if self.group not in groups:
+            return 1, f"no group named {self.group!r} on {self.server}"
+        group = {"group": self.group}
+        status = self.retry.call(lambda: self.transport.call("GET", "/queue", params=group))
+        counts = ", ".join(f"{n} {s}" for s, n in sorted(status["counts"].items()))
+        return 0, (
+            f"the queue of group {self.group!r} is empty"
+            + (f" ({counts})" if counts else " (nothing was queued: kuro queue add)")
+        )
+
+    def run_trial(self, trial: dict[str, Any]) -> str:
+        """Run the command for one trial; answers how it ended (complete, failed, pruned,
+        lost)."""
         hp = trial["hyper_parameters"]
         env = {
             **os.environ,
@@ -198,6 +231,7 @@ class Agent:
             text=True,
             errors="replace",
             start_new_session=True,  # our signals are ours; the child is stopped on purpose
+            preexec_fn=_die_with_parent(os.getpid()),
         )
         lost = threading.Event()
         beating = threading.Thread(
@@ -234,17 +268,45 @@ class Agent:
             except (TransportError, KuroError):
                 continue  # the next beat may pass; the lease outlives a few misses
 
-    def _end(self, trial: dict[str, Any], status: str, error: str, requeue: bool = False) -> bool:
+    def _end(self, trial: dict[str, Any], status: str, error: str, requeue: bool = False) -> str:
         body = {"status": status, "error": error[-65536:], "requeue": requeue}
         try:
             ended = self._call("POST", f"/trials/{trial['id']}/end", body)
         except LeaseLost:
             print(f"kuro agent: trial {trial['id']} was lost before it ended", file=sys.stderr)
-            return False
+            return "lost"
         except Conflict as exc:  # the training code ended it itself (pruned, failed...)
-            status = (exc.detail or {}).get("status", status)
-            return status == "complete"
-        return ended["status"] == "complete"
+            return str((exc.detail or {}).get("status", status))
+        return str(ended["status"])
+
+
+def _tally(ended: collections.Counter[str]) -> str:
+    """``16 trials run: 7 complete, 9 pruned, 0 failed`` (lost ones too, when any)."""
+    parts = [f"{ended[s]} {s}" for s in ("complete", "pruned", "failed")]
+    parts += [f"{n} {s}" for s, n in sorted(ended.items()) if s not in _TALLIED]
+    return f"{ended.total()} trials run: {', '.join(parts)}"
+
+
+_TALLIED = ("complete", "pruned", "failed")
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """What the command's process runs before it starts (Linux): the kernel SIGKILLs it
+    when the agent dies, even by SIGKILL, so its work never runs twice once the lease
+    expires and the trial is queued again. None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+
+    def arm() -> None:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:  # the agent died before the signal was armed
+            os._exit(1)
+
+    return arm
 
 
 def _stop(child: subprocess.Popen, grace: float = 10.0) -> None:

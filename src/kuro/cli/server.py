@@ -7,7 +7,9 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["register"]
+from kuro.server.config import auth_mode, is_loopback
+
+__all__ = ["auth_mode", "is_loopback", "register"]
 
 
 def register(commands: Any) -> None:
@@ -36,34 +38,6 @@ def register(commands: Any) -> None:
     serve.set_defaults(run=_serve)
     migrate = commands.add_parser("migrate", help="create or update the database tables")
     migrate.set_defaults(run=_migrate)
-
-
-_LOOPBACK = ("127.", "localhost", "::1", "[::1]")
-
-
-def is_loopback(host: str) -> bool:
-    return host.startswith(_LOOPBACK)
-
-
-def auth_mode(host: str, *, insecure: bool, configured: str | None) -> tuple[bool, str | None]:
-    """Whether auth is on for ``kuro server`` on ``host``, and a warning to print, if any.
-
-    Open by default on a loopback address (one person's workstation); on any other address
-    auth is on, and running open takes ``--insecure``."""
-    if insecure:
-        return False, (
-            f"WARNING: auth is off on {host} (--insecure): anyone who can reach this port "
-            "can read and write every experiment"
-        )
-    if configured is not None:
-        on = configured.lower() not in ("off", "0", "false", "no")
-        if not on and not is_loopback(host):
-            raise SystemExit(
-                f"kuro: refusing to serve {host} with KURO_AUTH={configured}: "
-                "auth stays on beyond this machine unless you pass --insecure"
-            )
-        return on, None
-    return not is_loopback(host), None
 
 
 def setup_django() -> None:

@@ -82,13 +82,19 @@ class Experiment:
             data = self._agent_trial(ident)
             if data is None:
                 path = f"/experiments/{ident}/trials"
-                data = session.call("POST", path, {"worker": session.name})["trial"]
+                data = session.call("POST", path, self._acquire_body())["trial"]
         except TransportError:
             return self._local_trial()
         if data is None:
             self._n_started = max(self._n_started, self.n_trials)
             return None
         return self.adopt(data)
+
+    def _acquire_body(self) -> dict[str, Any]:
+        """Who asks for a trial: the worker, and this process's spool session, so that the
+        server resumes a trial only for the process that holds it (or once its holder's
+        lease expired), never for another live process with the same worker name."""
+        return {"worker": self.session.name, "session": self.session.spool.session}
 
     def _agent_trial(self, ident: int) -> dict[str, Any] | None:
         """The trial ``kuro agent`` claimed for this process (``KURO_TRIAL_ID``), when it
@@ -115,7 +121,7 @@ class Experiment:
             return None
         self._n_started += 1
         ref = local_ref("trial")
-        body = {"worker": self.session.name, "extra": True}
+        body = {**self._acquire_body(), "extra": True}
         path = "/experiments/{}/trials"
         self.session.request("trial", path, body, key=self._key, defines=ref)
         self._running = Trial(self, ref)

@@ -2,7 +2,11 @@
 
     queued ──claim──▶ running ──end──▶ complete | failed | pruned
                          │
-                         └──lease expires──▶ lost (its work queued again as the next attempt)
+                         └──lease expires──▶ lost (its slot freed; queued work is queued
+                                                   again as the next attempt, within its
+                                                   retry budget)
+
+Every running trial holds a lease that its client's heartbeats renew.
 
 >>> can_move("running", "complete"), can_move("complete", "running")
 (True, False)

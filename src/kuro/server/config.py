@@ -11,7 +11,15 @@ from urllib.parse import unquote, urlsplit
 
 from kuro.core.limits import DEFAULTS
 
-__all__ = ["database_settings", "limits", "queue_defaults", "secret_key"]
+__all__ = [
+    "auth_mode",
+    "database_settings",
+    "is_loopback",
+    "limits",
+    "queue_defaults",
+    "runserver_host",
+    "secret_key",
+]
 
 
 def database_settings(data_dir: Path) -> dict[str, Any]:
@@ -105,3 +113,62 @@ def queue_defaults() -> dict[str, int]:
         "lease_seconds": int(os.environ.get("KURO_LEASE_SECONDS", "120")),
         "max_retries": int(os.environ.get("KURO_MAX_RETRIES", "2")),
     }
+
+
+_LOOPBACK = ("127.", "localhost", "::1", "[::1]")
+
+
+def is_loopback(host: str) -> bool:
+    return host.startswith(_LOOPBACK)
+
+
+def auth_mode(
+    host: str | None, *, insecure: bool = False, configured: str | None = None
+) -> tuple[bool, str | None]:
+    """Whether auth is on for a server bound to ``host``, and a warning to print, if any:
+    the one rule of ``kuro server`` and ``manage.py runserver``.
+
+    ``KURO_AUTH`` (``configured``) decides when set; else auth follows the bind address:
+    open on a loopback address (one person's workstation), on anywhere else, and on when
+    the address is unknown (``host`` None: another WSGI server). Serving open beyond
+    loopback takes ``--insecure``."""
+    if insecure:
+        return False, (
+            f"WARNING: auth is off on {host} (--insecure): anyone who can reach this port "
+            "can read and write every experiment"
+        )
+    if configured is not None:
+        on = configured.lower() not in ("off", "0", "false", "no")
+        if not on and host is not None and not is_loopback(host):
+            raise SystemExit(
+                f"kuro: refusing to serve {host} with KURO_AUTH={configured}: "
+                "auth stays on beyond this machine unless you pass --insecure"
+            )
+        return on, None
+    return host is None or not is_loopback(host), None
+
+
+# runserver's options that take a value (the next argument is not the address).
+_VALUED = ("--settings", "--pythonpath", "-v", "--verbosity")
+
+
+def runserver_host(argv: list[str]) -> str | None:
+    """The address ``manage.py runserver [addrport]`` (or ``django-admin runserver``) binds,
+    read from the command line; None when this process is not runserver."""
+    if "runserver" not in argv[1:]:
+        return None
+    args = argv[argv.index("runserver", 1) + 1 :]
+    ipv6 = "-6" in args or "--ipv6" in args
+    skip = False
+    for arg in args:
+        if skip:
+            skip = False
+        elif arg in _VALUED:
+            skip = True
+        elif not arg.startswith("-"):
+            host, colon, _ = arg.rpartition(":")
+            if not colon or not host:
+                break  # a port alone: the default address
+            host = host.strip("[]")
+            return "0.0.0.0" if host == "0" else host
+    return "::1" if ipv6 else "127.0.0.1"

@@ -9,16 +9,24 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
-from kuro.server.config import database_settings, limits, queue_defaults, secret_key
+from kuro.server.config import (
+    auth_mode,
+    database_settings,
+    limits,
+    queue_defaults,
+    runserver_host,
+    secret_key,
+)
 
 DATA_DIR = Path(os.environ.get("KURO_DATA_DIR", "kuro-data")).resolve()
 SECRET_KEY = secret_key(DATA_DIR)
 DEBUG = os.environ.get("KURO_DEBUG", "") == "1"
-# Auth is on unless turned off: `kuro server` turns it off only on a loopback address
-# (a workstation) or with --insecure.
-KURO_AUTH = os.environ.get("KURO_AUTH", "on").lower() not in ("off", "0", "false", "no")
+# KURO_AUTH decides when set; else auth follows the bind address, as `kuro server` does:
+# off on a loopback address (a workstation), on elsewhere or when the address is unknown.
+KURO_AUTH, _ = auth_mode(runserver_host(sys.argv), configured=os.environ.get("KURO_AUTH"))
 ALLOWED_HOSTS = ["*"]
 
 INSTALLED_APPS = [
@@ -38,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "kuro.server.middleware.RejectNul",
+    "kuro.server.middleware.ReapLeases",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -15,32 +15,18 @@ writes them.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-from kuro.core.values import WireValue, encode_value, encode_values
+from kuro.core.values import encode_value, encode_values
 
-__all__ = ["export_wire", "summaries_wire", "value_wire", "values_wire"]
-
-
-def values_wire(values: Sequence[float | str]) -> list[WireValue]:
-    """Floats in wire form (``encode_values``: one comparison each); a value already in
-    wire form passes as it is."""
-    try:
-        return encode_values(values)  # type: ignore[arg-type]
-    except TypeError:  # a string among them: already a wire value
-        return [v if isinstance(v, str) else encode_value(v) for v in values]  # type: ignore[misc]
-
-
-def value_wire(value: float | str | None) -> WireValue:
-    """A float in wire form; a value already in wire form passes as it is."""
-    return value if isinstance(value, str) else encode_value(value)  # type: ignore[return-value]
+__all__ = ["export_wire", "summaries_wire"]
 
 
 def summaries_wire(summaries: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """A trial's summaries (metric -> best, last...) with best and last in wire form."""
     return {
-        name: {**s, "best": value_wire(s["best"]), "last": value_wire(s["last"])}
+        name: {**s, "best": encode_value(s["best"]), "last": encode_value(s["last"])}
         for name, s in summaries.items()
     }
 
@@ -62,6 +48,6 @@ def _trial_wire(trial: Mapping[str, Any]) -> dict[str, Any]:
         out["summaries"] = summaries_wire(trial["summaries"])
     if "series" in trial:
         out["series"] = {
-            name: {**s, "values": values_wire(s["values"])} for name, s in trial["series"].items()
+            name: {**s, "values": encode_values(s["values"])} for name, s in trial["series"].items()
         }
     return out

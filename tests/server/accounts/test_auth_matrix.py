@@ -52,7 +52,7 @@ OPERATIONS = [
         {
             "group": "g",
             "identifier": "s",
-            "objective": "acc",
+            "objective": "loss",
             "max_configs": 2,
             "space": {"x": {"type": "float", "low": 0, "high": 1}},
         },
@@ -76,7 +76,7 @@ def world(settings):
     sweep = sweep_create(
         group="g",
         identifier="s0",
-        objective="acc",
+        objective="loss",
         max_configs=1,
         space={"x": {"type": "float", "low": 0, "high": 1}},
     )

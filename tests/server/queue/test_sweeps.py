@@ -8,7 +8,13 @@ from kuro.core.errors import InvalidInput
 from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.selectors import prune_flags, sweep_detail, sweep_importance
 from kuro.server.queue.services import sweep_ask, sweep_create, sweep_reconcile, work_claim
-from kuro.server.tracking.services import PointSeries, points_ingest, trial_end
+from kuro.server.tracking.models import Metric
+from kuro.server.tracking.services import (
+    PointSeries,
+    experiment_get_or_create,
+    points_ingest,
+    trial_end,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -203,3 +209,27 @@ def test_importance_ranks_the_parameter_that_matters():
     sweep_reconcile(sweep=sweep)
     importance = sweep_importance(sweep_id=sweep.pk)
     assert max(importance, key=importance.get) == "layers"
+
+
+def test_an_objective_the_group_does_not_report_is_refused(api):
+    """A typo of a metric (tset_acc) is a 422 naming objective, with the close names;
+    nothing is created."""
+    experiment_get_or_create(
+        group="typo", identifier="m", metrics=[("test_acc", "max"), ("test_loss", "min")]
+    )
+    spec = {"group": "typo", "identifier": "m", "space": SPACE, "max_configs": 2}
+    status, body = api.post("/sweeps", {**spec, "objective": "tset_acc"})
+    assert status == 422 and body["detail"]["field"] == "objective"
+    assert body["detail"]["suggestions"][0] == "test_acc" and "test_acc" in body["message"]
+    assert not Sweep.objects.exists()
+    assert not Metric.objects.filter(name="tset_acc").exists()
+
+
+def test_a_new_objective_declared_with_its_mode_is_accepted(api):
+    """Declaring the metric with its mode creates it: a sweep on a metric not yet reported."""
+    experiment_get_or_create(group="typo", identifier="m", metrics=[("test_acc", "max")])
+    spec = {"group": "typo", "identifier": "m", "space": SPACE, "max_configs": 2}
+    status, body = api.post("/sweeps", {**spec, "objective": "val_f1", "mode": "max"})
+    assert status == 200, body
+    status, body = api.post("/sweeps", {**spec, "objective": "test_acc"})
+    assert status == 200, body

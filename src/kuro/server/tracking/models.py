@@ -95,12 +95,15 @@ class Experiment(models.Model):
 
 class Trial(models.Model):
     """One run of an experiment. ``number`` counts the experiment's trials from 0; a trial
-    whose worker went silent past its lease is ``lost`` and its work is queued again as a
-    new row with the same number and the next ``attempt``.
+    whose worker went silent past its lease is ``lost`` (its slot is free again), and work
+    the queue owns is queued again as a new row with the same number and the next
+    ``attempt``.
 
-    Queued work has no worker until claimed; a claim holds a lease until
-    ``lease_expires_at``, renewed by heartbeats. Trials acquired with ``experiment.trial()``
-    have no lease: they are never declared lost.
+    Every running trial holds a lease until ``lease_expires_at``, renewed by heartbeats:
+    queued work for its ``lease_seconds``, a trial acquired with ``experiment.trial()`` (no
+    ``lease_seconds``) for the server's ``KURO_LEASE_SECONDS``. Past it the trial is lost.
+    ``session`` names the client session (one client process) that holds a running trial:
+    only that session resumes it while its lease lasts.
     """
 
     class Status(models.TextChoices):
@@ -128,6 +131,7 @@ class Trial(models.Model):
     lease_seconds = models.PositiveIntegerField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     max_retries = models.PositiveIntegerField(default=0)
+    session = models.CharField(max_length=100, null=True, blank=True)
     # Made while offline beyond the experiment's n_trials: kept, never dropped.
     extra = models.BooleanField(default=False)
 

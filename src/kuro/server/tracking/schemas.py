@@ -18,8 +18,7 @@ from kuro.core.limits import (
     TEXT_MAX,
 )
 from kuro.core.modes import Mode
-from kuro.core.values import NonFinite
-from kuro.server.wire import value_wire, values_wire
+from kuro.core.values import NonFinite, encode_value, encode_values
 
 Name = Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
 Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX)]
@@ -28,9 +27,9 @@ Identifier = Annotated[str, Field(min_length=1, max_length=IDENTIFIER_MAX)]
 WireFloat = StrictFloat | NonFinite
 # A metric value the server answers: a float in Python (NaN included), written in wire form
 # when the answer is serialised; the schema documents the wire form.
-FloatOut = Annotated[WireFloat, PlainSerializer(value_wire, return_type=WireFloat)]
+FloatOut = Annotated[WireFloat, PlainSerializer(encode_value, return_type=WireFloat)]
 # A series' values: encoded as one list (one comparison a finite value).
-FloatsOut = Annotated[list[WireFloat], PlainSerializer(values_wire, return_type=list[WireFloat])]
+FloatsOut = Annotated[list[WireFloat], PlainSerializer(encode_values, return_type=list[WireFloat])]
 Step = Annotated[StrictInt, Field(ge=STEP_MIN, le=STEP_MAX)]
 # A database id: positive and within 64 bits, so that no id can overflow a query.
 Id = Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
@@ -144,6 +143,9 @@ class AcquireIn(Schema):
     worker: Name
     # Offline replays: a trial made offline beyond n_trials is stored, marked extra.
     extra: bool = False
+    # The client session (one process) asking: only it resumes its trial while the lease
+    # lasts; another live process with the same worker name gets a trial of its own.
+    session: Annotated[str, Field(min_length=1, max_length=100)] | None = None
 
 
 class AcquireOut(Schema):

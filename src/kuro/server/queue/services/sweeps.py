@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 from django.conf import settings
@@ -22,7 +23,7 @@ from kuro.server.queue.studies import (
     make_pruner,
     make_sampler,
 )
-from kuro.server.tracking.models import Experiment, Trial
+from kuro.server.tracking.models import Experiment, Group, Metric, Trial
 from kuro.server.tracking.selectors import trial_summaries
 from kuro.server.tracking.services import (
     experiment_get_or_create,
@@ -82,6 +83,8 @@ def sweep_create(
     defaults = settings.KURO_QUEUE
     with transaction.atomic():
         group_obj = group_get_or_create(name=group)
+        if mode is None:
+            _check_objective(group_obj, objective)
         metric = metric_get_or_create(group=group_obj, name=objective, mode=mode, field="objective")
         return Sweep.objects.create(
             name=name,
@@ -99,6 +102,24 @@ def sweep_create(
             lease_seconds=lease_seconds or defaults["lease_seconds"],
             max_retries=defaults["max_retries"] if max_retries is None else max_retries,
         )
+
+
+def _check_objective(group: Group, objective: str) -> None:
+    """A sweep whose objective no trial reports scores nothing: an objective that is not a
+    metric of a group that has metrics (a typo, most likely) is refused, with the close
+    names, unless the spec declares it with its mode. A group with no metrics yet has
+    nothing to check against: its objective is made as declared or inferred."""
+    names = list(Metric.objects.filter(group=group).values_list("name", flat=True))
+    if not names or objective in names:
+        return
+    close = difflib.get_close_matches(objective, names, n=3)
+    hint = f"did you mean {' or '.join(map(repr, close))}?" if close else f"it has {sorted(names)}"
+    raise InvalidInput(
+        f"objective {objective!r} is not a metric of group {group.name!r}: {hint} "
+        "(to sweep on a new metric, give its mode)",
+        field="objective",
+        detail={"field": "objective", "objective": objective, "suggestions": close},
+    )
 
 
 def sweep_reconcile(*, sweep: Sweep) -> int:

@@ -17,10 +17,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from kuro.core.errors import InvalidInput, LeaseLost, NotFound, PayloadTooLarge
+from kuro.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
 from kuro.server.tracking.services.experiments import metric_get_or_create
 from kuro.server.tracking.services.summaries import summaries_update
+from kuro.server.tracking.services.trials import trial_refuse_if_ended
 
 __all__ = ["IngestResult", "PointSeries", "points_ingest"]
 
@@ -48,7 +49,8 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
 
     With ``batch_id``, a batch already applied is recognised and not applied again, so a
     client may resend a batch whose answer it lost. Unknown metrics are created when their
-    mode is given or can be inferred from the name.
+    mode is given or can be inferred from the name. A batch naming an ended trial is
+    refused as a whole (``Conflict``, or ``LeaseLost`` for a lost one), nothing written.
     """
     n_points = sum(len(s.steps) for s in series)
     limit = settings.KURO_LIMITS["max_batch_points"]
@@ -70,13 +72,34 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
             )
             if cursor.rowcount == 0:
                 return IngestResult(n_points=0, duplicate=True)
+        trial_ids = sorted({s.trial_id for s in series})
+        if trial_ids:
+            _lock_running(trial_ids, series)
         if rows:
             _upsert(cursor, rows)
             summaries_update(rows=rows)
-        trial_ids = sorted({s.trial_id for s in series})
         if trial_ids:
             Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
     return IngestResult(n_points=n_points, duplicate=False)
+
+
+def _lock_running(trial_ids: list[int], series: Sequence[PointSeries]) -> None:
+    """Lock the batch's trials, in id order, and refuse the batch if one has ended.
+
+    The lock makes batches for one trial take turns (PostgreSQL), so each folds its points
+    into summaries that the previous one committed: none is lost. It also orders a batch
+    against the trial's end (``trial_end`` takes the same lock): a batch after the end is
+    refused as a whole. SQLite's immediate transactions already take turns."""
+    statuses = Trial.objects.select_for_update().filter(pk__in=trial_ids).order_by("pk")
+    for pk, status in statuses.values_list("pk", "status"):
+        if status != Trial.Status.RUNNING:
+            _refuse(pk, status, series)
+
+
+def _refuse(trial_id: int, status: str, series: Sequence[PointSeries]) -> None:
+    if status in Trial.ENDED:
+        index = next(i for i, s in enumerate(series) if s.trial_id == trial_id)
+        trial_refuse_if_ended(trial_id, status, field=f"series[{index}].trial_id")
 
 
 _TABLE = Point._meta.db_table
@@ -130,13 +153,8 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
         "pk", "experiment_id", "experiment__group_id", "status"
     ):
         owners[pk] = (experiment_id, group_id)
-        if status == Trial.Status.LOST:
-            index = next(i for i, s in enumerate(series) if s.trial_id == pk)
-            raise LeaseLost(
-                f"trial {pk} was lost (its lease expired) and its work went back to the "
-                "queue; this attempt's points are refused",
-                detail={"field": f"series[{index}].trial_id", "trial_id": pk},
-            )
+        # Checked before anything of the batch is written (metrics included).
+        _refuse(pk, status, series)
     group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
     for i, s in enumerate(series):
         if s.trial_id not in group_of:
