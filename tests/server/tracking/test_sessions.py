@@ -72,3 +72,17 @@ def test_session_is_at_most_100_characters(api, experiment):
         f"/experiments/{experiment.pk}/trials", {"worker": "w", "session": "x" * 101}
     )
     assert status == 422 and answer["detail"]["field"] == "session"
+
+
+def test_a_restart_naming_its_dead_session_resumes_at_once(api, experiment):
+    """A process that names the crashed session it replaces resumes its trial within the
+    lease; naming someone else's live session as dead is not how a stranger gets in: only
+    this worker's trials are considered."""
+    a = _acquire(api, experiment.pk, worker="nibel", session="s-a")
+    again = _acquire(api, experiment.pk, worker="nibel", session="s-a2", resume=["s-a"])
+    assert again["id"] == a["id"]
+    # The trial is now held by the new session: the old one no longer resumes it.
+    other = _acquire(api, experiment.pk, worker="nibel", session="s-a")
+    assert other["id"] != a["id"]
+    stranger = _acquire(api, experiment.pk, worker="other", session="s-x", resume=["s-a2"])
+    assert stranger is None or stranger["id"] != a["id"]

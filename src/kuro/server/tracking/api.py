@@ -147,11 +147,16 @@ def group_export(request: HttpRequest, group: str):
     tags=["trials"],
 )
 def trial_acquire(request: HttpRequest, experiment_id: PathId, body: AcquireIn):
-    """Resume this worker's unfinished trial held by the same client ``session`` (or whose
-    holder's lease expired), else start a new one, else ``trial: null``. With ``extra``
-    (replaying offline work), a trial beyond n_trials is made, marked extra."""
+    """Resume this worker's unfinished trial held by the same client ``session``, by one of
+    the dead sessions it names in ``resume``, or whose holder's lease expired; else start a
+    new one, else ``trial: null``. With ``extra`` (replaying offline work), a trial beyond
+    n_trials is made, marked extra."""
     trial = services.trial_acquire(
-        experiment_id=experiment_id, worker=body.worker, extra=body.extra, session=body.session
+        experiment_id=experiment_id,
+        worker=body.worker,
+        extra=body.extra,
+        session=body.session,
+        resume=body.resume,
     )
     if trial is None:
         return {"trial": None, "reason": "no_more_trials"}

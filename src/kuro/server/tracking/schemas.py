@@ -34,6 +34,7 @@ Step = Annotated[StrictInt, Field(ge=STEP_MIN, le=STEP_MAX)]
 # A database id: positive and within 64 bits, so that no id can overflow a query.
 Id = Annotated[StrictInt, Field(ge=1, le=ID_MAX)]
 Text = Annotated[str, Field(max_length=TEXT_MAX)]
+SessionName = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 PathId = Annotated[int, Path(ge=1, le=ID_MAX)]
@@ -145,7 +146,10 @@ class AcquireIn(Schema):
     extra: bool = False
     # The client session (one process) asking: only it resumes its trial while the lease
     # lasts; another live process with the same worker name gets a trial of its own.
-    session: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    session: SessionName | None = None
+    # Sessions of this worker that the client knows are dead (a crashed process on the same
+    # machine, its spool lock free): their trials are resumed at once, not after the lease.
+    resume: Annotated[list[SessionName], Field(max_length=64)] = []
 
 
 class AcquireOut(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -29,13 +30,20 @@ _ACQUIRE_ATTEMPTS = 5
 
 
 def trial_acquire(
-    *, experiment_id: int, worker: str, extra: bool = False, session: str | None = None
+    *,
+    experiment_id: int,
+    worker: str,
+    extra: bool = False,
+    session: str | None = None,
+    resume: Sequence[str] = (),
 ) -> Trial | None:
     """The trial this worker should run next for an experiment, or None when none is left.
 
     The original Kuro rule, made safe for crashes and for two live processes with the same
     worker name: resume this worker's unfinished trial of the experiment when it is held by
-    the same client ``session``, or its lease expired (its holder is dead), or it has no
+    the same client ``session``, or by one of the sessions the client names in ``resume``
+    (its own earlier processes that it knows are dead: a restart after a crash resumes at
+    once, as the original Kuro did), or its lease expired (its holder is dead), or it has no
     holder session (old clients); else claim one of its queued trials; else start a new one
     while the experiment has fewer than ``n_trials`` trials (lost attempts do not count:
     their slot is free again); else None. A trial held by another live session of the same
@@ -51,20 +59,22 @@ def trial_acquire(
     for _ in range(_ACQUIRE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _acquire_once(experiment_id, worker_obj, extra, session)
+                return _acquire_once(experiment_id, worker_obj, extra, session, set(resume))
         except IntegrityError:
             continue  # another worker took the same number first: look again
     raise Conflict("could not acquire a trial: too many concurrent acquisitions, try again")
 
 
-def _resumable(trial: Trial, session: str | None, now: datetime) -> bool:
+def _resumable(trial: Trial, session: str | None, dead: set[str], now: datetime) -> bool:
     if session is None or trial.session is None or trial.session == session:
+        return True
+    if trial.session in dead:
         return True
     return trial.lease_expires_at is not None and trial.lease_expires_at < now
 
 
 def _acquire_once(
-    experiment_id: int, worker: Worker, extra: bool, session: str | None
+    experiment_id: int, worker: Worker, extra: bool, session: str | None, dead: set[str]
 ) -> Trial | None:
     try:
         experiment = Experiment.objects.select_for_update().get(pk=experiment_id)
@@ -76,7 +86,7 @@ def _acquire_once(
     Worker.objects.filter(pk=worker.pk).update(last_seen_at=now, active=True)
     trials = Trial.objects.filter(experiment=experiment)
     mine = trials.filter(worker=worker, status=Trial.Status.RUNNING).order_by("number")
-    resumed = next((t for t in mine if _resumable(t, session, now)), None)
+    resumed = next((t for t in mine if _resumable(t, session, dead, now)), None)
     if resumed is not None:
         resumed.heartbeat_at = now
         resumed.lease_expires_at = now + timedelta(seconds=trial_lease_seconds(resumed))
