@@ -3,6 +3,8 @@ and spool, and helpers to run programs as users do (a subprocess, then ``kuro sy
 
 from __future__ import annotations
 
+import shutil
+import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -75,3 +77,37 @@ def fake() -> FakeServer:
 def fake_worker(make_worker, fake: FakeServer, testing) -> kuro.Worker:
     """A worker on the fake server, in testing mode."""
     return make_worker("http://kuro.test", transport=fake.transport())
+
+
+@pytest.fixture
+def tiny_disk(tmp_path: Path) -> Iterator[Path]:
+    """A file system of about 1 MiB of this test's own: tmpfs, else a loop-mounted ext4
+    image; always unmounted afterwards. Skipped only when neither can be mounted (mounting
+    needs root, as in CI)."""
+    mount = tmp_path / "tiny"
+    mount.mkdir()
+    why = []
+    for command in _tiny_mounts(tmp_path, mount):
+        result = subprocess.run(command, capture_output=True, text=True)
+        if result.returncode == 0 and command[0] == "mount":
+            break
+        if result.returncode != 0:
+            why.append(f"{' '.join(command[:3])}: {result.stderr.strip()}")
+    else:
+        pytest.skip("no small file system could be mounted: " + "; ".join(why))
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _tiny_mounts(tmp_path: Path, mount: Path) -> list[list[str]]:
+    commands = [["mount", "-t", "tmpfs", "-o", "size=1m,mode=0777", "tmpfs", str(mount)]]
+    if shutil.which("mkfs.ext4"):
+        image = tmp_path / "tiny.img"
+        commands += [
+            ["truncate", "-s", "2M", str(image)],
+            ["mkfs.ext4", "-q", "-F", "-b", "1024", "-N", "256", str(image)],
+            ["mount", "-o", "loop", str(image), str(mount)],
+        ]
+    return commands

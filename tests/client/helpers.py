@@ -3,10 +3,12 @@ back everything a group holds."""
 
 from __future__ import annotations
 
+import email.utils
 import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +55,29 @@ def run_kuro(env: dict[str, str], *args: str, timeout: float = 120) -> subproces
     )
 
 
+def fill(directory: Path) -> Path:
+    """Fill the file system of ``directory`` to the last byte; answers the filler file."""
+    filler = directory / "filler"
+    with filler.open("wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError:
+            pass
+    return filler
+
+
+def spooled_points(spool_dir: Path) -> int:
+    """Points held in every spool session under ``spool_dir``."""
+    from kuro.client._spool import Spool
+
+    return sum(
+        spool.header(seq)["n_points"]
+        for spool in Spool.sessions(spool_dir)
+        for seq in spool.pending()
+    )
+
+
 def all_points(api: kuro.Api, group: str) -> dict[tuple[int, str], tuple[list, list]]:
     """(trial id, metric) -> (steps, values) of every trial of a group, at full fidelity."""
     ids = [t["id"] for t in api.trials(group)]
@@ -65,13 +90,15 @@ def all_points(api: kuro.Api, group: str) -> dict[tuple[int, str], tuple[list, l
 
 class FakeServer:
     """Just enough of the API for unit tests, as an ``httpx.MockTransport`` handler; it
-    records every request and can be told to fail (``down``) like an unreachable server."""
+    records every request and can be told to fail (``down``) like an unreachable server.
+    With ``clock`` set, it answers a ``Date`` header that many seconds off this machine's."""
 
     def __init__(self, modes: dict[str, str] | None = None) -> None:
         self.modes = dict(modes or {})
         self.requests: list[tuple[str, str, Any]] = []
         self.down = False
         self.trials = 0
+        self.clock: float | None = None
 
     def transport(self) -> httpx.MockTransport:
         return httpx.MockTransport(self.handle)
@@ -83,6 +110,12 @@ class FakeServer:
         return [body for _, p, body in self.requests if p == path]
 
     def handle(self, request: httpx.Request) -> httpx.Response:
+        response = self._handle(request)
+        if self.clock is not None:
+            response.headers["Date"] = email.utils.formatdate(time.time() + self.clock, usegmt=True)
+        return response
+
+    def _handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         path = request.url.path.removeprefix("/api/v1")

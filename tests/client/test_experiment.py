@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import kuro
+from tests.client.helpers import run_python
 
 pytestmark = pytest.mark.live
 
@@ -34,19 +35,44 @@ def test_second_run_gets_none_at_once(make_worker, live_kuro, group):
     assert again.trial() is None
 
 
-def test_unfinished_trial_is_resumed_and_its_steps_continue(make_worker, live_kuro, group, api):
-    """A crashed run's trial is resumed by the same worker, counting on from its last step."""
-    first = make_worker(live_kuro.url, name="resumer")
-    trial = first.experiment(group, "model").trial()
-    for _ in range(3):
-        trial.report_metric("loss", 1.0)
-    assert first.flush()
-    second = make_worker(live_kuro.url, name="resumer")
-    resumed = second.experiment(group, "model").trial()
-    assert resumed.id == trial.id
+CRASHING_RUN = """
+import os, sys
+from kuro import Worker
+worker = Worker("resumer", sys.argv[1])
+trial = worker.experiment(sys.argv[2], "model").trial()
+for _ in range(3):
+    trial.report_metric("loss", 1.0)
+assert worker.flush()
+print(trial.id, flush=True)
+os._exit(9)  # dies like a SIGKILLed run: no end, no atexit, its spool lock released
+"""
+
+
+def test_crashed_trial_is_resumed_at_once_and_its_steps_continue(
+    make_worker, live_kuro, group, api, spool_dir
+):
+    """A crashed run's trial is resumed by the same worker restarted on the same machine,
+    within the lease, counting on from its last step."""
+    crashed = run_python(CRASHING_RUN, {"KURO_SPOOL_DIR": str(spool_dir)}, live_kuro.url, group)
+    assert crashed.returncode == 9, crashed.stderr
+    trial_id = int(crashed.stdout.split()[0])
+    again = make_worker(live_kuro.url, name="resumer")
+    resumed = again.experiment(group, "model").trial()
+    assert resumed.id == trial_id
     resumed.report_metric("loss", 2.0)
-    assert second.flush()
-    assert api.history([trial.id])[0]["metrics"]["loss"]["steps"] == [0, 1, 2, 3]
+    assert again.flush()
+    assert api.history([trial_id])[0]["metrics"]["loss"]["steps"] == [0, 1, 2, 3]
+
+
+def test_a_live_twin_does_not_resume_the_trial(make_worker, live_kuro, group):
+    """Two live workers with one name each run a trial of their own."""
+    first = make_worker(live_kuro.url, name="twin")
+    experiment = first.experiment(group, "model", n_trials=2)
+    mine = experiment.trial()
+    mine.report_metric("loss", 1.0)
+    assert first.flush()
+    other = make_worker(live_kuro.url, name="twin").experiment(group, "model", n_trials=2)
+    assert other.trial().id != mine.id
 
 
 def test_metrics_as_a_dict(worker, group, api):

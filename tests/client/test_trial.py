@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import httpx
 import pytest
 
 import kuro
@@ -124,6 +125,25 @@ def test_report_after_end_raises_conflict(trial):
         trial.report_metric("brand_new", 1.0, mode="max")
 
 
+def test_any_report_after_end_raises_conflict(trial):
+    """A metric already reported is refused after end too, however it is reported."""
+    trial.report_metric("acc", 0.5)
+    trial.end()
+    with pytest.raises(kuro.Conflict, match="ended"):
+        trial.report_metric("acc", 0.6, step=1)
+    with pytest.raises(kuro.Conflict, match="ended"):
+        trial.report_metrics({"acc": 0.7, "loss": 0.1})
+
+
+def test_report_after_leaving_the_with_block_raises_conflict(fake_worker):
+    """Leaving ``with trial:`` ends the trial: a report afterwards raises at the call site."""
+    with fake_worker.experiment("g", "m", metrics=["loss"]).trial() as trial:
+        report = trial.report_metric
+        report("loss", 0.5)
+    with pytest.raises(kuro.Conflict):
+        report("loss", 0.1, step=1)
+
+
 def test_end_is_delivered_after_the_points(trial, fake_worker, fake):
     """The end of a trial reaches the server after every point reported before it."""
     trial.report_metric("acc", 1.0)
@@ -173,5 +193,14 @@ def test_id_url_and_hyper_parameters(fake_worker):
     experiment = fake_worker.experiment("g", "model", hyper_parameters={"lr": 0.1})
     trial = experiment.trial()
     assert trial.id == 1
-    assert trial.url == "http://kuro.test/api/v1/trials/1"
+    assert trial.url == "http://kuro.test/dashboard/trial/1"
     assert trial.hyper_parameters == {"lr": 0.1}
+
+
+@pytest.mark.live
+def test_url_opens_the_dashboard_trial_page(worker, group):
+    """``trial.url`` is the dashboard's page of the trial, served by the same server."""
+    trial = worker.experiment(group, "model").trial()
+    answer = httpx.get(trial.url, timeout=30)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/html")
+    assert f"/dashboard/trial/{trial.id}" in trial.url

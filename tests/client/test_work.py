@@ -118,7 +118,8 @@ def test_agent_child_runs_the_claimed_trial(live_kuro, api, group, tmp_path, sty
         text=True,
         timeout=180,
     )
-    assert agent.returncode == 0 and "2 trials run, 0 failed" in agent.stderr, agent.stderr
+    assert agent.returncode == 0, agent.stderr
+    assert "2 trials run" in agent.stderr and "0 failed" in agent.stderr, agent.stderr
     trials = api.trials(group)
     assert len(trials) == 2 and {t["status"] for t in trials} == {"complete"}
     assert sorted(t["summaries"]["loss"]["best"] for t in trials) == [1.0, 2.0]

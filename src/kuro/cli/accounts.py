@@ -38,20 +38,11 @@ def register(commands: Any) -> None:
     create_user.set_defaults(run=_user_create)
 
 
-def _fail(exc: Exception) -> int:
-    print(f"kuro: {getattr(exc, 'message', exc)}", file=sys.stderr)
-    return 1
-
-
 def _token_create(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import token_create
 
-    try:
-        row, token = token_create(name=args.name, read_only=args.read_only)
-    except KuroError as exc:
-        return _fail(exc)
+    row, token = token_create(name=args.name, read_only=args.read_only)
     print(token)
     print(
         f"kuro: token {row.name!r} ({row.scope}) created; it is shown only now. "
@@ -80,20 +71,15 @@ def _token_list(args: argparse.Namespace) -> int:
 
 def _token_revoke(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import token_revoke
 
-    try:
-        token_revoke(name=args.name)
-    except KuroError as exc:
-        return _fail(exc)
+    token_revoke(name=args.name)
     print(f"kuro: token {args.name!r} revoked")
     return 0
 
 
 def _user_create(args: argparse.Namespace) -> int:
     setup_django()
-    from kuro.core.errors import KuroError
     from kuro.server.accounts.services import user_create
 
     if args.password_stdin:
@@ -103,9 +89,6 @@ def _user_create(args: argparse.Namespace) -> int:
         if getpass.getpass("Again: ") != password:
             print("kuro: the passwords differ", file=sys.stderr)
             return 1
-    try:
-        user_create(username=args.name, password=password, admin=args.admin)
-    except KuroError as exc:
-        return _fail(exc)
+    user_create(username=args.name, password=password, admin=args.admin)
     print(f"kuro: user {args.name!r} created{' (admin)' if args.admin else ''}")
     return 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,30 +37,23 @@ def register(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kuro import Api, KuroError
+    from kuro import Api
 
     if args.step is not None and args.statistic != "step":
         args.statistic = "step"
-    try:
-        with Api(args.server) as api:
-            answer = api.compare(
-                args.group,
-                args.metric,
-                statistic=args.statistic,
-                step=args.step,
-                bootstrap=args.bootstrap,
-                encoded=args.json,
-            )
-    except KuroError as exc:
-        print(f"kuro compare: {exc.message}", file=sys.stderr)
-        return 1
-    try:
-        if args.json:
-            print(json.dumps(answer, indent=2, allow_nan=False))
-        else:
-            print(format_table(answer))
-    except BrokenPipeError:  # `kuro compare ... | head`
-        sys.stderr.close()
+    with Api(args.server) as api:
+        answer = api.compare(
+            args.group,
+            args.metric,
+            statistic=args.statistic,
+            step=args.step,
+            bootstrap=args.bootstrap,
+            encoded=args.json,
+        )
+    if args.json:
+        print(json.dumps(answer, indent=2, allow_nan=False))
+    else:
+        print(format_table(answer))
     return 0
 
 

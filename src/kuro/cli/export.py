@@ -28,16 +28,12 @@ def register(commands: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from kuro import Api, KuroError
+    from kuro import Api
     from kuro.core.export import write_csv
 
     fmt = args.format or ("csv" if args.output and args.output.suffix == ".csv" else "json")
-    try:
-        with Api(args.server) as api:
-            doc = api.export(args.group)
-    except KuroError as exc:
-        print(f"kuro export: {exc.message}", file=sys.stderr)
-        return 1
+    with Api(args.server) as api:
+        doc = api.export(args.group)
     with contextlib.ExitStack() as stack:
         out = (
             stack.enter_context(args.output.open("w", newline="", encoding="utf-8"))

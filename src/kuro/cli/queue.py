@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from kuro.cli.spec import read_spec
+from kuro.core.errors import InvalidInput
 
 __all__ = ["register"]
 
@@ -55,26 +55,22 @@ def _entries(args: argparse.Namespace) -> list[dict[str, Any]]:
     out = []
     for entry in entries:
         if not isinstance(entry, dict):
-            raise SystemExit("kuro: each queue spec entry is an object")
+            raise InvalidInput("each queue spec entry is an object", field="spec")
         merged = {**entry, **{k: v for k, v in flags.items() if v is not None}}
         missing = [k for k in ("group", "identifier") if not merged.get(k)]
         if missing:
-            raise SystemExit(f"kuro queue add: missing {', '.join(missing)}")
+            raise InvalidInput(f"missing {', '.join(missing)}", field=missing[0])
         out.append(merged)
     return out
 
 
 def _add(args: argparse.Namespace) -> int:
-    from kuro import Api, KuroError
+    from kuro import Api
 
     with Api(args.server) as api:
         total = 0
         for entry in _entries(args):
-            try:
-                answer = api.enqueue(**entry)
-            except KuroError as exc:
-                print(f"kuro: {exc.message}", file=sys.stderr)
-                return 1
+            answer = api.enqueue(**entry)
             total += answer["queued"]
             print(
                 f"{entry['group']}/{entry['identifier']}: {len(answer['experiments'])} "

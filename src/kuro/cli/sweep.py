@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from kuro.cli.spec import read_spec
+from kuro.core.errors import InvalidInput
 from kuro.core.values import decode_value
 
 __all__ = ["register"]
@@ -42,18 +43,13 @@ def register(commands: Any) -> None:
 
 
 def _create(args: argparse.Namespace) -> int:
-    from kuro import Api, KuroError
+    from kuro import Api
 
     spec = read_spec(args.spec)
     if not isinstance(spec, dict):
-        raise SystemExit("kuro: a sweep spec is an object")
+        raise InvalidInput("a sweep spec is an object", field="spec")
     with Api(args.server) as api:
-        try:
-            sweep = api.sweep_create(**spec)
-        except KuroError as exc:
-            field = (exc.detail or {}).get("field") if isinstance(exc.detail, dict) else None
-            print(f"kuro: {exc.message}" + (f" (at {field})" if field else ""), file=sys.stderr)
-            return 1
+        sweep = api.sweep_create(**spec)
     print(sweep["id"])
     print(
         f"kuro: sweep {sweep['id']} on {sweep['group']}/{sweep['identifier']}: "

@@ -8,6 +8,10 @@ disagree about where the server is or how long to keep trying.
 
 >>> server_url("http://here:1/")
 'http://here:1'
+>>> server_url("localhost:8000")
+Traceback (most recent call last):
+...
+kuro.core.errors.InvalidInput: the server is a URL like http://host:8000, not 'localhost:8000'
 >>> batch_points(20_000, {**DEFAULTS, "max_batch_points": 1_000})
 1000
 """
@@ -15,6 +19,7 @@ disagree about where the server is or how long to keep trying.
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -31,8 +36,10 @@ __all__ = [
     "BATCH_SIZE",
     "CALL_RETRY",
     "DEFAULTS",
+    "DEFAULT_MAX_PENDING",
     "DEFAULT_SERVER",
     "DELIVERY_RETRY",
+    "ON_FULL",
     "PROBE_TIMEOUT",
     "SYNC_RETRY",
     "Config",
@@ -47,7 +54,14 @@ __all__ = [
 ]
 
 DEFAULT_SERVER = "http://localhost:8000"
+DEFAULT_MAX_PENDING = 500_000
+"""Points a worker keeps in memory before spilling them to the spool (``KURO_MAX_PENDING``),
+and at most in memory when the spool cannot be written either."""
 MODES = ("online", "offline")
+ON_FULL = ("drop", "block")
+"""What a worker does when its memory bound is reached and its points can go neither to
+the spool (its disk is full) nor to the server (down): drop the newest points and count
+them, or make ``report_metric`` wait until there is room."""
 BATCH_SIZE = 20_000
 """Points per batch the client aims for; the server's ``max_batch_points`` caps it."""
 BATCH_DELAY = 0.1
@@ -77,8 +91,20 @@ N = TypeVar("N", int, float)
 
 def server_url(server: str | None = None, recorded: str | None = None) -> str:
     """``server``, else ``KURO_SERVER``, else ``recorded`` (a spool session's server), else
-    http://localhost:8000; without a trailing slash."""
-    return (server or os.environ.get("KURO_SERVER") or recorded or DEFAULT_SERVER).rstrip("/")
+    http://localhost:8000; without a trailing slash. ``InvalidInput`` (field "server") for
+    anything but an http(s) URL with a host: a typo must not look like an outage."""
+    from_env = not server and os.environ.get("KURO_SERVER")
+    url = (server or os.environ.get("KURO_SERVER") or recorded or DEFAULT_SERVER).rstrip("/")
+    try:
+        parts = urllib.parse.urlsplit(url)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        valid = False
+    if not valid:
+        where = "KURO_SERVER" if from_env else "the server"
+        raise InvalidInput(f"{where} is a URL like http://host:8000, not {url!r}", field="server")
+    return url
 
 
 def spool_root(spool_dir: str | Path | None = None) -> Path:
@@ -122,6 +148,13 @@ def _number(given: N | None, name: str, default: N, cast: Callable[[str], N]) ->
         raise InvalidInput(f"{name} is a number, not {text!r}", field=name) from None
 
 
+def _on_full(given: str | None) -> str:
+    on_full = given or os.environ.get("KURO_ON_FULL") or "drop"
+    if on_full not in ON_FULL:
+        raise InvalidInput(f"on_full is 'drop' or 'block', not {on_full!r}", field="on_full")
+    return on_full
+
+
 def _mode(given: str | None) -> str:
     mode = given or os.environ.get("KURO_MODE") or "online"
     if mode not in MODES:
@@ -141,6 +174,7 @@ class Config:
     max_pending: int
     heartbeat: float
     token: str | None
+    on_full: str = "drop"
 
     @property
     def offline(self) -> bool:
@@ -157,15 +191,17 @@ class Config:
         max_pending: int | None = None,
         heartbeat: float | None = None,
         token: str | None = None,
+        on_full: str | None = None,
     ) -> Config:
         return cls(
             server=server_url(server),
             mode=_mode(mode),
             spool_dir=spool_root(spool_dir),
             flush_timeout=_number(flush_timeout, "KURO_FLUSH_TIMEOUT", 10.0, float),
-            max_pending=_number(max_pending, "KURO_MAX_PENDING", 500_000, int),
+            max_pending=_number(max_pending, "KURO_MAX_PENDING", DEFAULT_MAX_PENDING, int),
             heartbeat=_number(heartbeat, "KURO_HEARTBEAT", 30.0, float),
             token=resolve_token(token),
+            on_full=_on_full(on_full),
         )
 
 

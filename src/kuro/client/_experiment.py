@@ -93,8 +93,13 @@ class Experiment:
     def _acquire_body(self) -> dict[str, Any]:
         """Who asks for a trial: the worker, and this process's spool session, so that the
         server resumes a trial only for the process that holds it (or once its holder's
-        lease expired), never for another live process with the same worker name."""
-        return {"worker": self.session.name, "session": self.session.spool.session}
+        lease expired), never for another live process with the same worker name; and the
+        worker's crashed sessions on this machine, whose trials it resumes at once."""
+        session = self.session
+        body: dict[str, Any] = {"worker": session.name, "session": session.spool.session}
+        if session.predecessors:
+            body["resume"] = session.predecessors
+        return body
 
     def _agent_trial(self, ident: int) -> dict[str, Any] | None:
         """The trial ``kuro agent`` claimed for this process (``KURO_TRIAL_ID``), when it

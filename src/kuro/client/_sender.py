@@ -11,6 +11,13 @@ answered it, and every points batch carries a ``batch_id``, so a resend is appli
 Batches are sized to the server's limits, learned from its ``GET /health`` answer by the
 sender before its first delivery (``kuro.core.limits.DEFAULTS`` until then, and for a
 server that does not state them); a batch still too large is split on delivery.
+
+Point times are the client's clock shifted onto the server's (``Transport.clock_offset``,
+measured from the server's answers) when a batch is packed.
+
+A request the spool's disk refuses is held in memory and delivered from there, within
+``max_pending`` points, then dropped and counted or waited for (``on_full``): see
+``kuro.client._overflow``. No tracking error reaches the training thread.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 from kuro.client._config import (
     BATCH_DELAY,
     BATCH_SIZE,
+    DEFAULT_MAX_PENDING,
     DEFAULTS,
     DELIVERY_RETRY,
     PROBE_TIMEOUT,
@@ -35,6 +43,7 @@ from kuro.client._config import (
     spool_root,
 )
 from kuro.client._delivery import deliver
+from kuro.client._overflow import Overflow
 from kuro.client._retry import Retry, is_testing
 from kuro.client._spool import Key, Op, Spool, is_local
 from kuro.client._transport import Transport, dumps
@@ -48,6 +57,7 @@ logger = logging.getLogger("kuro")
 _Columns = tuple[list[int], list[float], list[float]]  # steps, values, times of one series
 
 _CACHE_BYTES = 64 * 2**20  # spooled bodies also kept in memory, to send without reading back
+_SKEW_WARNING = 60.0  # seconds off the server's clock worth a warning
 
 
 class Sender:
@@ -63,6 +73,8 @@ class Sender:
         batch_delay: float = BATCH_DELAY,
         heartbeat: float = 30.0,
         retry: Retry = DELIVERY_RETRY,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        on_full: str = "drop",
     ) -> None:
         self.transport = transport
         self.spool = spool
@@ -76,6 +88,10 @@ class Sender:
         self.prune: set[int] = set()
         self.down = False  # the server failed the last delivery: we are spooling
         self.lost_points = 0  # points of batches the server refused (kept in failed/)
+        # Requests the spool's disk refused, delivered from memory; points dropped.
+        self.overflow = Overflow(max_pending, on_full)
+        self.blocked_seconds = 0.0  # time report_metric waited for room (see make_room)
+        self._warned: set[str] = set()
         self._wanted_batch = batch_size
         self.limits: dict[str, int] = dict(DEFAULTS)
         self.batch_size = batch_points(batch_size, self.limits)
@@ -133,11 +149,50 @@ class Sender:
                     if n:
                         self._spool_points(series, n)
                         series, n = {}, 0
+                    if item.kind == "end":
+                        item = self.overflow.noted(item)
                     self._spool(item)
             if n:
                 self._spool_points(series, n)
 
+    def make_room(self) -> None:
+        """The training thread's call once its queue is over ``max_pending``: pack the queue
+        at once; then, while more than ``max_pending`` points wait in memory, wait for the
+        server or the disk to take them, unless they are to be dropped (``on_full``)."""
+        self.pack()
+        overflow = self.overflow
+        if not overflow.full():
+            return
+        started = time.monotonic()
+        while overflow.full() and not self._stopping.is_set():
+            if overflow.on_full == "drop" and self._away():
+                break  # from now on pack drops, and counts, what does not fit
+            overflow.warn_once(
+                "block",
+                "kuro: the spool cannot be written (%s) and the server has not taken the "
+                "points held in memory yet: report_metric waits for room",
+                overflow.disk_error,
+            )
+            if self._thread is None:
+                self._cycle()
+            else:
+                self._wake.set()
+            time.sleep(0.01)
+        self.blocked_seconds += time.monotonic() - started
+
     def _spool_points(self, series: dict[tuple[Key, str], _Columns], n: int) -> None:
+        overflow = self.overflow
+        if not overflow.disk_ready() and overflow.must_drop(n, server_away=self._away()):
+            overflow.drop(_by_trial(series))  # not even encoded: the disk refused just now
+            return
+        offset = self.transport.clock_offset
+        if abs(offset) > _SKEW_WARNING:
+            self._warn_once(
+                "clock",
+                "kuro: this machine's clock is %+.0f s off the server's; point times are "
+                "shifted onto the server's clock",
+                offset,
+            )
         # Values are encoded here, off the training thread, into the wire's strings.
         body = {
             "batch_id": uuid.uuid4().hex,
@@ -147,21 +202,73 @@ class Sender:
                     "metric": metric,
                     "steps": s[0],
                     "values": encode_values(s[1]),
-                    "times": s[2],
+                    "times": [t + offset for t in s[2]] if offset else s[2],
                 }
                 for (trial, metric), s in series.items()
             ],
         }
         refs = any(is_local(trial) for trial, _ in series)
-        self._spool(Op("points", "POST", "/points", dumps(body), refs=refs, n_points=n))
+        op = Op("points", "POST", "/points", dumps(body), refs=refs, n_points=n)
+        if not self._spool(op, droppable=True):
+            overflow.drop(_by_trial(series))
 
-    def _spool(self, op: Op) -> None:
-        self.spool.append(op)
+    def _spool(self, op: Op, *, droppable: bool = False) -> bool:
+        """Write ``op`` to the spool, else hold it in memory; False (and nothing kept) when
+        it is a ``droppable`` batch of points that must be dropped."""
+        overflow = self.overflow
+        self.spool.number(op)
+        if overflow.disk_ready():
+            try:
+                self.spool.write(op)
+            except OSError as exc:
+                overflow.disk_refused(exc, self.spool.path)
+            else:
+                overflow.disk_took()
+                self._cache_op(op)
+                self._pending.append((op.seq, op.n_points))
+                return True
+        if droppable and overflow.must_drop(op.n_points, server_away=self._away()):
+            return False
+        overflow.hold(op)
+        self._pending.append((op.seq, op.n_points))
+        return True
+
+    def _cache_op(self, op: Op) -> None:
         size = len(op.body)
         if self._cache_bytes + size <= _CACHE_BYTES:
             self._cache[op.seq] = op
             self._cache_bytes += size
-        self._pending.append((op.seq, op.n_points))
+
+    def _away(self) -> bool:
+        """Whether the server cannot take anything now (down, or offline mode)."""
+        return self.down or self.offline
+
+    def _respool(self, wait: float = -1) -> None:
+        """Write the requests held in memory to the spool, in order, as far as the disk
+        takes them (none of them is being delivered meanwhile)."""
+        overflow = self.overflow
+        if not overflow.held or not overflow.disk_ready():
+            return
+        if not self._send_lock.acquire(timeout=wait):
+            return
+        try:
+            for seq in overflow.in_order():
+                op = overflow.held[seq]
+                try:
+                    self.spool.write(op)
+                except OSError as exc:
+                    overflow.disk_refused(exc, self.spool.path)
+                    return
+                overflow.disk_took()
+                overflow.release(seq)
+                self._cache_op(op)
+        finally:
+            self._send_lock.release()
+
+    def _warn_once(self, what: str, message: str, *args: object) -> None:
+        if what not in self._warned:
+            self._warned.add(what)
+            logger.warning(message, *args)
 
     # Delivery ----------------------------------------------------------------------------
 
@@ -196,23 +303,29 @@ class Sender:
                 if deadline is not None and time.monotonic() > deadline:
                     return False
                 seq, _ = self._pending[0]
-                op = self._cache.pop(seq, None)
-                if op is None:
-                    op = self.spool.read(seq)
+                held = self.overflow.held.get(seq)
+                if held is not None:
+                    op = held
                 else:
-                    self._cache_bytes -= len(op.body)
+                    cached = self._cache.pop(seq, None)
+                    if cached is None:
+                        op = self.spool.read(seq)
+                    else:
+                        op = cached
+                        self._cache_bytes -= len(op.body)
                 try:
                     answer = deliver(
                         self.transport, self.spool, op, retry=self.retry, sleep=self._pause
                     )
                 except (TransportError, AuthError) as exc:  # not now; the request stays
-                    self._cache[seq] = op
-                    self._cache_bytes += len(op.body)
+                    if held is None:
+                        self._cache[seq] = op
+                        self._cache_bytes += len(op.body)
                     if not self._stopping.is_set():
                         self.mark_down(exc)
                     return False
                 except KuroError as exc:
-                    where = self.spool.fail(seq, exc.to_payload())
+                    where = self.spool.fail(seq, exc.to_payload(), op)
                     self.lost_points += op.n_points
                     logger.warning(
                         "kuro: the server refused a %s request (%s: %s); it is kept in %s",
@@ -225,6 +338,7 @@ class Sender:
                     self.spool.remove(seq)
                     if op.kind == "points" and isinstance(answer, dict):
                         self.prune.update(answer.get("prune") or ())
+                self.overflow.release(seq)
                 self._pending.popleft()
             self._came_back()
             return True
@@ -300,6 +414,7 @@ class Sender:
         if not self.down:
             self.learn_limits()  # before the first pack, so no batch is cut too large
         self.pack()
+        self._respool()
         if self.offline:
             return
         now = time.monotonic()
@@ -335,7 +450,7 @@ class Sender:
         return self._delivered()
 
     def _delivered(self) -> bool:
-        return self.idle() and not self.lost_points
+        return self.idle() and not self.lost_points and not self.overflow.dropped
 
     def close(self, timeout: float) -> None:
         """Flush for up to ``timeout`` s, stop the thread, and say in one line what is left."""
@@ -349,7 +464,20 @@ class Sender:
             self._thread.join(timeout=5.0)
         if not delivered:
             self.pack()
-            points = sum(n for _, n in self._pending)
+            self._respool(wait=1.0)  # the last chance of what memory holds: the disk
+            self._say_what_is_left(timeout)
+        self.spool.close()
+        if self._thread is None or not self._thread.is_alive():
+            # A thread still inside a request keeps the connection: it dies with the process.
+            self.transport.close()
+
+    def _say_what_is_left(self, timeout: float) -> None:
+        """At close: one line for what the spool keeps, one for what was dropped."""
+        held = self.overflow.held
+        on_disk = [(seq, n) for seq, n in self._pending if seq not in held]
+        dropped = self.overflow.exit_line(self.spool.path, offline=self.offline)
+        if on_disk or not dropped:
+            points = sum(n for _, n in on_disk)
             why = (
                 "offline mode"
                 if self.offline
@@ -359,12 +487,18 @@ class Sender:
             if self.spool.root != spool_root():
                 command += f" --spool-dir {self.spool.root}"
             print(
-                f"kuro: {points:,} points ({len(self._pending)} requests) are kept in "
+                f"kuro: {points:,} points ({len(on_disk)} requests) are kept in "
                 f"{self.spool.path} ({why}); upload them with: {command}",
                 file=sys.stderr,
                 flush=True,
             )
-        self.spool.close()
-        if self._thread is None or not self._thread.is_alive():
-            # A thread still inside a request keeps the connection: it dies with the process.
-            self.transport.close()
+        if dropped:
+            print(dropped, file=sys.stderr, flush=True)
+
+
+def _by_trial(series: dict[tuple[Key, str], _Columns]) -> dict[Key, int]:
+    """Points of a batch by trial."""
+    counts: dict[Key, int] = {}
+    for (trial, _), s in series.items():
+        counts[trial] = counts.get(trial, 0) + len(s[0])
+    return counts

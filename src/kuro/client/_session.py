@@ -12,6 +12,7 @@ The worker ``kuro.Trial.current()`` uses is made once per process and server
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import deque
 from collections.abc import Callable
@@ -60,11 +61,14 @@ class Session:
             batch_size=batch_size,
             batch_delay=batch_delay,
             heartbeat=config.heartbeat,
+            max_pending=config.max_pending,
+            on_full=config.on_full,
         )
         self.queue: deque[Any] = self.sender.queue
         """Points and requests in the order they were made; the hot path appends here."""
-        self.spill: Callable[[], None] = self.sender.pack
-        """Moves the queue to the spool at once (when it holds over ``max_pending``)."""
+        self.spill: Callable[[], None] = self.sender.make_room
+        """Moves the queue to the spool at once (when it holds over ``max_pending``), and
+        waits there under ``on_full="block"`` while memory is full."""
 
     def start(self, registration: dict[str, Any]) -> None:
         """Queue the worker's registration and start the background sender."""
@@ -78,6 +82,14 @@ class Session:
     @property
     def closed(self) -> bool:
         return self.sender.closed
+
+    @functools.cached_property
+    def predecessors(self) -> list[str]:
+        """This worker's earlier sessions on this machine whose process died (a crash):
+        their running trials are this process's to resume. Read once, at first need."""
+        spool = self.spool
+        found = Spool.dead_sessions(spool.root, worker=self.name, server=self.server)
+        return [name for name in found if name != spool.session][:64]
 
     # Talking to the server ---------------------------------------------------------------
 
@@ -118,9 +130,12 @@ class Session:
         for its ``key``, filled in on delivery when ``key`` is a local reference; the answer
         gives the local reference ``defines`` its id."""
         refs = False
+        extra: dict[str, Any] = {}
         if key is not None:
             path, refs = path_to(path, key), is_local(key)
-        self.put(Op(kind, "POST", path, dumps(body), refs=refs, defines=defines))
+            if kind == "end":
+                extra["trial"] = key  # the sender notes the trial's dropped points there
+        self.put(Op(kind, "POST", path, dumps(body), refs=refs, defines=defines, extra=extra))
 
     def resolve(self, key: Key) -> int | None:
         """The server's id for ``key``; None while it is a local reference not yet delivered."""

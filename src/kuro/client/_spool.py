@@ -14,8 +14,13 @@ Every batch is written here before it is sent and removed once the server has an
 so batches survive a crash of the process or of the server and are replayed in order.
 Files are written to a temporary name and renamed, so a reader never sees half a file.
 
-A ``Spool`` is used by one thread at a time for appends (the client's packer holds a lock);
-``remove`` and ``read`` may be called from the sending thread concurrently with appends.
+A ``Spool`` is numbered by one thread at a time (the client's packer holds a lock);
+``write``, ``remove`` and ``read`` may be called from the sending thread concurrently.
+
+A disk that refuses a write (full, read-only, over quota) raises ``OSError`` from
+``append``, leaving no partial file; the request has its ``seq`` all the same, so the
+client can keep it in memory and ``write`` it later in its place. A reference that cannot
+be recorded on disk is still kept in memory (``define``).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ import contextlib
 import json
 import os
 import shutil
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -120,6 +126,8 @@ class Spool:
         self._lock_fd: int | None = None
         self._refs: dict[str, int] | None = None
         self._next_seq: int | None = None
+        self._opened = False
+        self._open_lock = threading.Lock()
 
     # Sessions ----------------------------------------------------------------------------
 
@@ -130,6 +138,20 @@ class Spool:
         if not root.is_dir():
             return []
         return [cls(root, session=p.name) for p in sorted(root.iterdir()) if p.is_dir()]
+
+    @classmethod
+    def dead_sessions(cls, root: Path | None, *, worker: str, server: str) -> list[str]:
+        """The sessions under ``root`` that ``worker`` recorded for ``server`` and whose
+        process is gone (their lock is free): a crash on this machine, newest first."""
+        dead = []
+        for spool in reversed(cls.sessions(root)):
+            meta = spool.read_meta()
+            if meta.get("worker") != worker or meta.get("server") != server:
+                continue
+            if spool.lock():
+                spool.unlock()
+                dead.append(spool.session)
+        return dead
 
     def lock(self) -> bool:
         """Take the session's lock; False when a live process holds it."""
@@ -159,26 +181,41 @@ class Spool:
             return {}
 
     def _open(self) -> None:
-        if self._next_seq is not None:
+        if self._opened:
             return
-        if not self.lock():
-            raise RuntimeError(f"spool session {self.path} is in use by another process")
-        meta = self.path / "meta.json"
-        if self.meta and not meta.exists():
-            self._write(meta, json.dumps(self.meta).encode())
-        seqs = self.pending()
-        self._next_seq = (seqs[-1] + 1) if seqs else 1
+        with self._open_lock:
+            if self._opened:
+                return
+            if not self.lock():
+                raise RuntimeError(f"spool session {self.path} is in use by another process")
+            meta = self.path / "meta.json"
+            if self.meta and not meta.exists():
+                self._write(meta, json.dumps(self.meta).encode())
+            self._opened = True
 
     # Requests ----------------------------------------------------------------------------
 
-    def append(self, op: Op) -> Op:
-        """Write ``op`` as the next request of the session and answer it with its ``seq``."""
-        self._open()
-        assert self._next_seq is not None
+    def number(self, op: Op) -> Op:
+        """Give ``op`` the next sequence number of the session (no disk write)."""
+        if self._next_seq is None:
+            seqs = self.pending()
+            self._next_seq = (seqs[-1] + 1) if seqs else 1
         op.seq = self._next_seq
         self._next_seq += 1
-        self._write(self.path / f"{op.seq:012d}.op", op.encode())
         return op
+
+    def append(self, op: Op) -> Op:
+        """Number ``op`` as the next request of the session and write it. ``OSError`` when
+        the disk refuses it: ``op`` keeps its number, for a later ``write``."""
+        self.number(op)
+        self.write(op)
+        return op
+
+    def write(self, op: Op) -> None:
+        """Write the numbered ``op`` in its place in the session (``OSError`` if the disk
+        refuses it)."""
+        self._open()
+        self._write(self.path / f"{op.seq:012d}.op", op.encode())
 
     def pending(self) -> list[int]:
         """Sequence numbers of the requests not yet delivered, in order."""
@@ -199,14 +236,19 @@ class Spool:
         with contextlib.suppress(FileNotFoundError):
             (self.path / f"{seq:012d}.op").unlink()
 
-    def fail(self, seq: int, error: dict[str, Any]) -> Path:
-        """Move a request the server refused to ``failed/``, with the server's answer."""
+    def fail(self, seq: int, error: dict[str, Any], op: Op | None = None) -> Path:
+        """Move a request the server refused to ``failed/``, with the server's answer;
+        ``op`` is written there when it was only in memory."""
         failed = self.path / "failed"
-        failed.mkdir(exist_ok=True)
         target = failed / f"{seq:012d}.op"
-        with contextlib.suppress(FileNotFoundError):
-            os.replace(self.path / f"{seq:012d}.op", target)
-        self._write(failed / f"{seq:012d}.error.json", json.dumps(error).encode())
+        with contextlib.suppress(OSError):  # a full disk: the refusal is logged all the same
+            failed.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(self.path / f"{seq:012d}.op", target)
+            except FileNotFoundError:
+                if op is not None:
+                    self._write(target, op.encode())
+            self._write(failed / f"{seq:012d}.error.json", json.dumps(error).encode())
         return target
 
     def failed(self) -> list[Path]:
@@ -230,8 +272,10 @@ class Spool:
     def define(self, ref: str, ident: int) -> None:
         """Record the server id of a local reference (before the next request needs it)."""
         self.refs[ref] = ident
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._write(self.path / "refs.json", json.dumps(self.refs).encode())
+        # A disk that refuses it costs only durability: the reference stays in memory.
+        with contextlib.suppress(OSError):
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._write(self.path / "refs.json", json.dumps(self.refs).encode())
 
     # Life cycle --------------------------------------------------------------------------
 
@@ -247,6 +291,11 @@ class Spool:
     @staticmethod
     def _write(target: Path, data: bytes) -> None:
         tmp = target.with_name(target.name + ".tmp")
-        with tmp.open("wb") as f:
-            f.write(data)
-        os.replace(tmp, target)
+        try:
+            with tmp.open("wb") as f:
+                f.write(data)
+            os.replace(tmp, target)
+        except OSError:
+            with contextlib.suppress(OSError):
+                tmp.unlink()  # a half-written file must not hold the space a retry needs
+            raise

@@ -7,6 +7,7 @@ running program are left alone.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from kuro.client._delivery import deliver
 from kuro.client._retry import Retry
 from kuro.client._spool import Spool
 from kuro.client._transport import HttpTransport, Transport
-from kuro.core.errors import AuthError, KuroError, TransportError
+from kuro.core.errors import AuthError, InvalidInput, KuroError, TransportError
 
 __all__ = ["SyncReport", "sync"]
 
@@ -54,8 +55,10 @@ def sync(
 ) -> SyncReport:
     """Deliver every spooled request; ``progress(requests, of, points, of)`` after each.
 
-    ``server`` defaults to ``KURO_SERVER``, else the server the session was recorded for.
-    Stops at the first session whose server cannot be reached (``unreachable``)."""
+    ``server`` defaults to ``KURO_SERVER``, else the server the session was recorded for;
+    ``InvalidInput`` when it is not a server URL. Stops at the first session whose server
+    cannot be reached, or whose recorded server is not a URL (``unreachable``)."""
+    server = server_url(server) if server or os.environ.get("KURO_SERVER") else None
     report = SyncReport()
     plan: list[tuple[Spool, list[int]]] = []
     for spool in Spool.sessions(spool_dir):
@@ -74,7 +77,16 @@ def sync(
             for later, _ in plan[index:]:
                 later.unlock()
             break
-        url = server_url(server, recorded=spool.read_meta().get("server"))
+        recorded = spool.read_meta().get("server")
+        try:
+            url = server_url(server, recorded=recorded)
+        except InvalidInput:  # recorded by a client that did not check its URL
+            report.unreachable = (
+                f"{spool.path} was recorded for {recorded!r}, which is not a server URL; "
+                "give one with --server"
+            )
+            spool.unlock()
+            continue
         http = transport or HttpTransport(url)
         report.sessions += 1
         try:

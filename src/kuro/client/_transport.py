@@ -7,8 +7,10 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
+import time
 from abc import ABC, abstractmethod
 from typing import Any
 
@@ -20,6 +22,9 @@ from kuro.core.errors import InvalidInput, TransportError, error_from_payload
 __all__ = ["HttpTransport", "Transport", "dumps"]
 
 API_PREFIX = "/api/v1"
+CLOCK_TOLERANCE = 2.0
+"""Seconds of difference from the server's clock taken as none: its ``Date`` header has a
+resolution of one second."""
 
 
 def dumps(body: Any) -> bytes:
@@ -39,7 +44,12 @@ class Transport(ABC):
     out or answers 5xx (worth retrying), and the ``KuroError`` class the server names for
     any 4xx (not worth retrying). It is safe to call from several threads at once. The
     constructor does no I/O.
+
+    ``clock_offset`` is what to add to this machine's time to get the server's (0 until
+    known, and for a difference under ``CLOCK_TOLERANCE``).
     """
+
+    clock_offset: float = 0.0
 
     @abstractmethod
     def request(
@@ -127,6 +137,7 @@ class HttpTransport(Transport):
             raise TransportError(
                 f"{method} {self.server}{API_PREFIX}{path}: {type(exc).__name__}: {exc}"
             ) from exc
+        self._observe_clock(response.headers.get("date"))
         try:
             payload = response.json()
         except ValueError:
@@ -141,6 +152,18 @@ class HttpTransport(Transport):
         if response.status_code >= 400:
             raise error_from_payload(payload, status=response.status_code)
         return payload
+
+    def _observe_clock(self, date: str | None) -> None:
+        """Measure ``clock_offset`` from an answer's ``Date`` header (whole seconds: the
+        server's time is taken as the middle of its second)."""
+        if not date:
+            return
+        try:
+            server = email.utils.parsedate_to_datetime(date).timestamp() + 0.5
+        except (TypeError, ValueError, IndexError):
+            return
+        offset = server - time.time()
+        self.clock_offset = offset if abs(offset) >= CLOCK_TOLERANCE else 0.0
 
     def close(self) -> None:
         with self._lock:

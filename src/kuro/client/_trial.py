@@ -74,9 +74,10 @@ class Trial:
 
     @property
     def url(self) -> str | None:
-        """Where the server shows this trial (None until it has an id)."""
+        """The dashboard's page of this trial (None until it has an id); its JSON is at
+        ``/api/v1/trials/<id>``."""
         ident = self.id
-        return None if ident is None else f"{self._session.server}/api/v1/trials/{ident}"
+        return None if ident is None else f"{self._session.server}/dashboard/trial/{ident}"
 
     @property
     def ended(self) -> bool:
@@ -153,6 +154,9 @@ class Trial:
                 return
             raise Conflict(f"trial already ended as {self.status!r}", detail={"field": "status"})
         self.status = status
+        # The hot path checks only a metric's first use: forgetting every metric makes the
+        # next report of any of them a first use, which raises Conflict.
+        self._steps.clear()
         body = {"status": status, "error": error[-ERROR_TEXT_MAX:]}
         self._session.request("end", "/trials/{}/end", body, key=self._key)
         self._session.untrack(self._key)

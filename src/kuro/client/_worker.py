@@ -34,11 +34,14 @@ class Worker:
     default to environment variables: ``mode`` (``KURO_MODE``: 'online' or 'offline'),
     ``spool_dir`` (``KURO_SPOOL_DIR``, else ~/.kuro/spool), ``flush_timeout`` (seconds
     spent delivering at exit, ``KURO_FLUSH_TIMEOUT``, 10), ``max_pending`` (points kept
-    in memory before spilling to the spool, ``KURO_MAX_PENDING``, 500,000), ``heartbeat``
-    (seconds between heartbeats of a running trial, ``KURO_HEARTBEAT``, 30), ``token``
-    (the API token, ``KURO_TOKEN``). ``transport`` is an ``httpx`` transport (tests) or a
-    ``kuro`` ``Transport``. Batches hold at most ``batch_size`` points, and never more than
-    the server takes (it says so in its health answer).
+    in memory before spilling to the spool, ``KURO_MAX_PENDING``, 500,000), ``on_full``
+    (``KURO_ON_FULL``: 'drop', the default, or 'block': what to do once ``max_pending``
+    points wait in memory because neither the spool's disk nor the server takes them; see
+    ``kuro.client._sender``), ``heartbeat`` (seconds between heartbeats of a running
+    trial, ``KURO_HEARTBEAT``, 30), ``token`` (the API token, ``KURO_TOKEN``).
+    ``transport`` is an ``httpx`` transport (tests) or a ``kuro`` ``Transport``. Batches
+    hold at most ``batch_size`` points, and never more than the server takes (it says so in
+    its health answer). A ``server`` that is not an http(s) URL raises ``kuro.InvalidInput``.
     """
 
     def __init__(
@@ -50,6 +53,7 @@ class Worker:
         spool_dir: str | Path | None = None,
         flush_timeout: float | None = None,
         max_pending: int | None = None,
+        on_full: str | None = None,
         heartbeat: float | None = None,
         batch_size: int = BATCH_SIZE,
         batch_delay: float = BATCH_DELAY,
@@ -63,6 +67,7 @@ class Worker:
             spool_dir=spool_dir,
             flush_timeout=flush_timeout,
             max_pending=max_pending,
+            on_full=on_full,
             heartbeat=heartbeat,
             token=token,
         )
