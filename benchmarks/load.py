@@ -1,6 +1,7 @@
 """Issue 6: load. 32 concurrent client processes, each logging 20,000 points with the kuro
 client into one server (SQLite with 4 server workers; PostgreSQL too when KURO_DATABASE_URL
-names it). Every point must be stored exactly once, with no 5xx answer. Printed: aggregate
+names it). Every point must be stored exactly once, with its trial's summary right, and no
+5xx answer. Printed: aggregate
 throughput, as a ratio to one client process alone on the same server (the baseline), and
 the p99 server time of POST /points from the access log.
 """
@@ -66,6 +67,13 @@ def _verify(server: LiveServer, group: str, processes: int) -> None:
             series = history[0]["metrics"]["loss"]
             assert series["steps"] == list(range(POINTS)), index
             assert series["values"] == [index + s / POINTS for s in range(POINTS)], index
+            # The summary kept on write agrees with the points, under concurrent writers.
+            assert trial["summaries"]["loss"] == {
+                "best": series["values"][0],
+                "last": series["values"][-1],
+                "last_step": POINTS - 1,
+                "count": POINTS,
+            }, index
 
 
 def _access_log(path: Path) -> tuple[int, int, list[float]]:

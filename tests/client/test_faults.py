@@ -54,6 +54,13 @@ def test_server_killed_mid_logging_every_point_arrives_once(fresh_kuro, make_wor
     assert history["steps"] == list(range(N_KILLED))
     assert history["values"] == [_value(s) for s in range(N_KILLED)]
     assert detail["status"] == "complete"
+    # The summary kept on write agrees with the points, after the kill and the resends.
+    assert detail["summaries"]["loss"] == {
+        "best": _value(0),
+        "last": _value(N_KILLED - 1),
+        "last_step": N_KILLED - 1,
+        "count": N_KILLED,
+    }
     messages = [r.getMessage() for r in caplog.records]
     assert sum("cannot reach the server" in m for m in messages) == 1
     assert sum("server is back" in m for m in messages) == 1
