@@ -11,6 +11,7 @@ import dash
 import plotly.io
 from dash import dcc, html
 from django.conf import settings
+from django.db import connections
 
 from kuro.dashboard.mount import PREFIX
 
@@ -87,6 +88,9 @@ def create_app() -> dash.Dash:
     app.layout = _shell
     # Dash learns which component bundles it may serve while rendering its index page, per
     # process: render it once here, so a gunicorn worker that has not served the page yet
-    # can still serve the bundles the page asks for (the layouts read no data).
+    # can still serve the bundles the page asks for. Dash also builds every page's layout
+    # once then (to validate callbacks), and the compare page's layout reads the database:
+    # close that connection, so no forked worker inherits it.
     app.server.test_client().get(PREFIX)
+    connections.close_all()
     return app

@@ -20,7 +20,16 @@ from typing import Any
 
 from kuro.core.values import WireValue, decode_value, encode_value
 
-__all__ = ["GRID_VALUE", "cell", "count_text", "duration_text", "moment", "number", "value_text"]
+__all__ = [
+    "GRID_P_VALUE",
+    "GRID_VALUE",
+    "cell",
+    "count_text",
+    "duration_text",
+    "moment",
+    "number",
+    "value_text",
+]
 
 DASH = "—"
 
@@ -69,10 +78,10 @@ def cell(value: float | None) -> float | WireValue | None:
     return value if math.isfinite(value) else encode_value(value)
 
 
-GRID_VALUE = {
-    "function": "params.value == null || params.value === 'NaN' ? '—'"
-    " : typeof params.value === 'string' ? (params.value[0] === '-' ? '-inf' : 'inf')"
-    " : d3.format('.4~g')(params.value)"
-}
-"""AG Grid's ``valueFormatter`` of a ``cell``: four significant digits, a dash for no
-value, ``inf``/``-inf`` for the infinities (as ``value_text`` writes them)."""
+GRID_VALUE = {"function": "kuroNumber(params.value)"}
+"""AG Grid's ``valueFormatter`` of a ``cell`` (``assets/dashAgGridFunctions.js``): four
+significant digits as ``format(x, ".4g")`` writes them, whole numbers as they are, a dash
+for no value, ``Infinity``/``-Infinity`` for the infinities."""
+
+GRID_P_VALUE = {"function": "kuroPValue(params.value)"}
+"""``GRID_VALUE`` for p-values: two significant digits (``0.019``, ``4.1e-06``)."""

@@ -19,7 +19,7 @@ from kuro.dashboard.aggregation import (
     trial_bests,
 )
 from kuro.dashboard.figures.theme import color, cut
-from kuro.dashboard.formats import GRID_VALUE, cell
+from kuro.dashboard.formats import GRID_P_VALUE, GRID_VALUE, cell
 
 __all__ = [
     "aggregate_table",
@@ -310,7 +310,7 @@ def aggregate_table(
         numeric("ci_low", "95% CI low", "Lower end of the 95% interval of the mean (t)"),
         numeric("ci_high", "95% CI high", "Upper end of the 95% interval of the mean (t)"),
         numeric("difference", "Δ vs leader", "This mean minus the leader's mean"),
-        numeric("p_value", "p", "Welch's t-test against the leader"),
+        numeric("p_value", "p", "Welch's t-test against the leader", valueFormatter=GRID_P_VALUE),
         numeric(
             "improvement",
             "P(leader better)",

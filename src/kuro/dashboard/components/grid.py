@@ -15,7 +15,8 @@ __all__ = ["FilterGrid"]
 class FilterGrid(html.Div):
     """All-in-One: a search box over an AG Grid. The page owns the grid's data:
     ``FilterGrid.ids.grid(aio_id)`` is the ``dag.AgGrid`` (``rowData``, ``columnDefs``,
-    ``selectedRows``...). Rows carry a string ``key``, the grid's row id, so a refresh
+    ``selectedRows``...), which a layout may also pass in to draw its first state without a
+    callback. Rows carry a string ``key``, the grid's row id, so a refresh
     keeps the selection."""
 
     class ids:
@@ -59,8 +60,8 @@ class FilterGrid(html.Div):
             options["selectionColumnDef"] = {"pinned": "left", "width": 48, "maxWidth": 48}
         grid = dag.AgGrid(
             id=self.ids.grid(aio_id),
-            rowData=[],
-            columnDefs=[],
+            rowData=grid_props.pop("rowData", []),
+            columnDefs=grid_props.pop("columnDefs", []),
             defaultColDef={
                 "sortable": True,
                 "filter": True,
@@ -75,7 +76,8 @@ class FilterGrid(html.Div):
             getRowId="params.data.key",
             dashGridOptions=options,
             # No height: the grid grows with its rows (short lists such as workers).
-            style={"height": f"{height}px", "width": "100%"} if height else {"width": "100%"},
+            style=grid_props.pop("style", None)
+            or ({"height": f"{height}px", "width": "100%"} if height else {"width": "100%"}),
             **grid_props,
         )
         bar = html.Div(

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kuro.dashboard.aggregation import flatten, summary_best
-from kuro.dashboard.figures.theme import base_layout
+from kuro.dashboard.figures.theme import base_layout, plot_text
 
 __all__ = ["parallel_figure", "parallel_lines"]
 
@@ -21,20 +21,21 @@ def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
         if low > 0 and high / low >= 100:  # learning rates and the like: a log axis
             decades = range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
             return {
-                "label": f"{label} (log)",
+                "label": f"{plot_text(label)} (log)",
                 "values": [math.log10(v) for v in values],
                 "tickvals": list(decades),
                 "ticktext": [f"{10.0**d:g}" for d in decades],
             }
-        return {"label": label, "values": values}
+        return {"label": plot_text(label), "values": values}
     # Categories (strings, booleans, lists, missing) on evenly spaced ticks.
     shown = [v if isinstance(v, str) else json.dumps(v) for v in values]
     categories = sorted(set(shown))
     index = {c: i for i, c in enumerate(categories)}
     return {
-        "label": label,
+        "label": plot_text(label),
         "values": [index[s] for s in shown],
         "tickvals": list(range(len(categories))),
+        # Parcoords writes tick text as plain text (unlike its labels): not escaped.
         "ticktext": [c if len(c) <= 18 else c[:17] + "…" for c in categories],
         "range": [-0.25, max(len(categories) - 1, 0) + 0.25],
     }
@@ -75,7 +76,7 @@ def parallel_lines(
     column, the score's axis (``label``) last, lines coloured by score, better brighter."""
     dimensions = [_dimension(k, [r.get(k) for r, _ in rows]) for k in columns]
     scores = [v for _, v in rows]
-    dimensions.append({"label": label, "values": scores})
+    dimensions.append({"label": plot_text(label), "values": scores})
     trace = {
         "type": "parcoords",
         "dimensions": dimensions,
@@ -85,7 +86,7 @@ def parallel_lines(
             "colorscale": "Viridis",
             "reversescale": mode == "min",
             "showscale": True,
-            "colorbar": {"title": {"text": metric}, "thickness": 12},
+            "colorbar": {"title": {"text": plot_text(metric)}, "thickness": 12},
         },
         "labelfont": {"size": 12},
         "tickfont": {"size": 10},

@@ -16,7 +16,7 @@ from typing import Any
 
 from kuro.core.modes import Mode, is_better
 from kuro.dashboard.figures.parallel import parallel_lines
-from kuro.dashboard.figures.theme import base_layout, color
+from kuro.dashboard.figures.theme import base_layout, color, plot_text
 
 __all__ = [
     "importance_figure",
@@ -118,7 +118,7 @@ def objective_figure(
             [
                 c["n_complete"],
                 c["state"],
-                params_text(c.get("params") or {}, sep="<br>"),
+                plot_text(params_text(c.get("params") or {}, sep="\n")).replace("\n", "<br>"),
                 c["std"] if _finite(c.get("std")) else 0.0,
             ]
             for c in shown
@@ -162,11 +162,14 @@ def objective_figure(
         )
     direction = "higher is better" if mode == "max" else "lower is better"
     layout = base_layout(
-        title={"text": f"{objective} <span style='color:#7a8699'>({direction})</span>", "x": 0.01},
+        title={
+            "text": f"{plot_text(objective)} <span style='color:#7a8699'>({direction})</span>",
+            "x": 0.01,
+        },
         height=380,
         margin={"l": 56, "r": 16, "t": 44, "b": 44},
         xaxis={"title": {"text": "configuration number"}},
-        yaxis={"title": {"text": f"{objective} (mean over trials)"}},
+        yaxis={"title": {"text": f"{plot_text(objective)} (mean over trials)"}},
         legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         showlegend=True,
     )
@@ -184,7 +187,7 @@ def importance_figure(importances: Mapping[str, float]) -> dict[str, Any] | None
     ranked = sorted(importances.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked:
         return None
-    names = [k for k, _ in ranked]
+    names = [plot_text(k) for k, _ in ranked]
     values = [v for _, v in ranked]
     trace = {
         "type": "bar",

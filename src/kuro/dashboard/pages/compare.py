@@ -15,6 +15,7 @@ from typing import Any
 
 import dash
 from dash import Input, Output, State, callback, dcc, html, no_update
+from django.db import DatabaseError
 
 from kuro.core.errors import KuroError
 from kuro.dashboard.address import compare_search, compare_state
@@ -102,18 +103,18 @@ def _field(label: str, control: Any, html_for: str | None = None, **props: Any) 
         if html_for
         else html.Span(label, className="kuro-label")
     )
-    return html.Div([caption, control], className="kuro-field", **props)
+    return html.Div([caption, control], **{"className": "kuro-field", **props})
 
 
-def _controls(state: dict[str, Any]) -> html.Div:
-    group, metric = state["group"], state["metric"]
+def _controls(state: dict[str, Any], view: dict[str, Any]) -> html.Div:
+    group, metric = view["group"], view["metric"]
     return html.Div(
         [
             _field(
                 "Group",
                 dcc.Dropdown(
                     id="compare-group-picker",
-                    options=[group] if group else [],
+                    options=view["groups"],
                     value=group,
                     placeholder="Choose a group…",
                     clearable=False,
@@ -125,7 +126,7 @@ def _controls(state: dict[str, Any]) -> html.Div:
                 "Metric",
                 dcc.Dropdown(
                     id="compare-metric",
-                    options=[metric] if metric else [],
+                    options=view["metrics"],
                     value=metric,
                     clearable=False,
                     placeholder="Metric",
@@ -153,7 +154,7 @@ def _controls(state: dict[str, Any]) -> html.Div:
                 "Group by",
                 dcc.Dropdown(
                     id="compare-group-by",
-                    options=[state["by"]] if state["by"] else [],
+                    options=view["keys"],
                     value=state["by"],
                     placeholder="each experiment",
                     className="kuro-metric-pick",
@@ -161,7 +162,7 @@ def _controls(state: dict[str, Any]) -> html.Div:
                 "compare-group-by",
             ),
             RefreshControls("compare-refresh"),
-            html.Span(id="compare-status", className="kuro-status"),
+            html.Span(view["status"], id="compare-status", className="kuro-status"),
         ],
         className="kuro-toolbar",
     )
@@ -175,6 +176,7 @@ def _curve_controls(state: dict[str, Any]) -> html.Div:
                 "Band",
                 _radio("compare-band", BANDS, state["band"]),
                 id="compare-band-field",
+                className=show_band_choice(state["trials"]),
             ),
             _field("x axis", _radio("compare-x", X_AXES, state["x"])),
             html.Div(
@@ -206,8 +208,10 @@ def _curve_controls(state: dict[str, Any]) -> html.Div:
 
 
 def layout(**url_params: Any) -> html.Div:
-    """The page, in the state its address names (``address.compare_state``)."""
+    """The page, in the state its address names (``address.compare_state``), drawn on the
+    server: its first view costs no callback round trip (the callbacks only redraw it)."""
     state = compare_state(url_params)
+    view = _first_view(state)
     downloads = html.Div(
         [
             html.Button("⤓ JSON", id="compare-download-json-button", className="kuro-button"),
@@ -237,14 +241,16 @@ def layout(**url_params: Any) -> html.Div:
                 ],
                 className="kuro-page-head",
             ),
-            _controls(state),
+            _controls(state, view),
             html.Details(
                 [html.Summary("How to read this page"), dcc.Markdown(GUIDE)],
                 className="kuro-guide",
             ),
-            dcc.Store(id="compare-group"),
-            dcc.Store(id="compare-comparison"),
-            dcc.Loading(html.Div(id="compare-message"), type="dot", delay_show=300),
+            dcc.Store(id="compare-group", data=view["stored"]),
+            dcc.Store(id="compare-comparison", data=view["comparison"]),
+            dcc.Loading(
+                html.Div(view["message"], id="compare-message"), type="dot", delay_show=300
+            ),
             html.Div(
                 [
                     section(
@@ -254,7 +260,13 @@ def layout(**url_params: Any) -> html.Div:
                             selectable=True,
                             height=330,
                             placeholder="Filter experiments…",
-                            tools=html.Span(id="compare-selection", className="kuro-muted"),
+                            tools=html.Span(
+                                view["selection"], id="compare-selection", className="kuro-muted"
+                            ),
+                            rowData=view["experiment_rows"],
+                            columnDefs=view["experiment_columns"],
+                            style=view["experiment_style"],
+                            selectedRows=view["selected_rows"],
                         ),
                         subtitle="Select rows to compare. Hyper-parameter columns show the keys "
                         "that differ within an identifier.",
@@ -262,18 +274,22 @@ def layout(**url_params: Any) -> html.Div:
                     section(
                         "Which setting wins",
                         [
-                            dcc.Loading(html.Div(id="compare-bars")),
+                            dcc.Loading(html.Div(view["bars"], id="compare-bars")),
                             html.H3("Aggregates over trials", className="kuro-h3"),
                             FilterGrid(
                                 "compare-aggregates",
                                 height=280,
                                 placeholder="Filter aggregates…",
+                                rowData=view["aggregate_rows"],
+                                columnDefs=view["aggregate_columns"],
+                                style=view["aggregate_style"],
                             ),
                         ],
                         id="compare-wins",
-                        subtitle=html.Span(id="compare-scope"),
+                        subtitle=html.Span(view["scope"], id="compare-scope"),
                         tools=dcc.Dropdown(
                             id="compare-metric-filter",
+                            options=view["metrics"],
                             multi=True,
                             placeholder="All metrics",
                             className="kuro-metric-filter",
@@ -283,9 +299,11 @@ def layout(**url_params: Any) -> html.Div:
                         "Curves",
                         [
                             _curve_controls(state),
-                            dcc.Loading(html.Div(id="compare-curves"), delay_show=200),
+                            dcc.Loading(
+                                html.Div(view["curves"], id="compare-curves"), delay_show=200
+                            ),
                         ],
-                        subtitle=html.Span(id="compare-curves-scope"),
+                        subtitle=html.Span(view["curves_scope"], id="compare-curves-scope"),
                     ),
                     section(
                         "Trials",
@@ -293,6 +311,9 @@ def layout(**url_params: Any) -> html.Div:
                             "compare-trials",
                             height=300,
                             placeholder="Filter trials…",
+                            rowData=view["trial_rows"],
+                            columnDefs=view["trial_columns"],
+                            style=view["trial_style"],
                         ),
                         subtitle="Each trial's best value per metric; open a trial for its detail.",
                     ),
@@ -309,7 +330,7 @@ def layout(**url_params: Any) -> html.Div:
                                 html.Summary(
                                     "JSON of the selection (summaries; downloads hold every point)"
                                 ),
-                                html.Pre(id="compare-json", className="kuro-json"),
+                                html.Pre(view["json"], id="compare-json", className="kuro-json"),
                             ],
                         ),
                         subtitle=[
@@ -325,6 +346,7 @@ def layout(**url_params: Any) -> html.Div:
                     ),
                 ],
                 id="compare-body",
+                className=view["body_class"],
             ),
         ],
         className="kuro-page",
@@ -364,6 +386,7 @@ def _comparisons(stored: dict[str, Any] | None) -> dict[str, Any]:
     Input("compare-group-picker", "value"),
     Input(RefreshControls.ids.button("compare-refresh"), "n_clicks"),
     Input(RefreshControls.ids.interval("compare-refresh"), "n_intervals"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
     """Read the group (experiments, trials, per-trial summaries) into the page's store."""
@@ -415,6 +438,7 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
     State("compare-metric", "value"),
     State("compare-initial-selection", "data"),
     State(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def show_experiments(
     stored: dict[str, Any] | None,
@@ -446,6 +470,7 @@ def show_experiments(
     Input("compare-group", "data"),
     Input("compare-statistic", "value"),
     Input("compare-step", "value"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def load_comparison(stored: dict[str, Any] | None, statistic: str, step: Any) -> tuple:
     """Each metric's ``selectors.metric_comparison`` by the chosen per-trial statistic."""
@@ -510,6 +535,7 @@ def _settings_by_metric(
     Input("compare-comparison", "data"),
     Input("compare-metric-filter", "value"),
     Input("compare-group-by", "value"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def show_selection(
     selected: Any,
@@ -602,6 +628,7 @@ def show_selection(
 @callback(
     Output("compare-band-field", "className"),
     Input("compare-aggregation", "value"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def show_band_choice(aggregation: str) -> str:
     return "kuro-field" if aggregation == "mean" else "kuro-field kuro-disabled"
@@ -647,6 +674,7 @@ def _pooled(
     Input("compare-smoothing", "value"),
     Input("compare-log-y", "value"),
     Input("compare-x", "value"),
+    prevent_initial_call=True,  # the layout draws the first view
 )
 def show_curves(
     selected: Any,
@@ -722,6 +750,8 @@ def show_curves(
     Input("compare-metric", "value"),
 )
 def show_parallel(stored: dict[str, Any] | None, metric: str | None) -> Any:
+    """The parallel-coordinates chart, drawn just after the page: it is WebGL, about 0.6 s
+    of the browser's time in software rendering, and below the fold."""
     if not stored or not metric:
         return empty_state("Nothing to draw yet")
     data = from_store(stored, GROUP_FIELDS)
@@ -733,6 +763,74 @@ def show_parallel(stored: dict[str, Any] | None, metric: str | None) -> Any:
     if figure is None:
         return empty_state(f"No trial has a value of {metric} yet")
     return chart(figure)
+
+
+def _first_view(state: dict[str, Any]) -> dict[str, Any]:
+    """What the callbacks would draw for ``state``, computed while the layout is built."""
+    try:
+        stored, status, message, groups, group, body_class = load_group(state["group"], 0, 0)
+    except DatabaseError as error:  # e.g. tables not created yet: say so, do not crash
+        stored, status, message = None, "", error_state(f"The database is not ready: {error}")
+        groups, group, body_class = [], state["group"], "kuro-hidden"
+    (
+        experiment_rows,
+        experiment_columns,
+        experiment_style,
+        selection,
+        metrics,
+        _,
+        metric,
+        keys,
+    ) = show_experiments(stored, state["metric"], state["selected"], None)
+    selected_rows = selection if selection is not no_update else []
+    comparison, _ = load_comparison(stored, state["statistic"], state["step"])
+    metric_views = show_selection(selected_rows, stored, comparison, None, state["by"])
+    curves, curves_scope = show_curves(
+        selected_rows,
+        stored,
+        comparison,
+        metric,
+        state["by"],
+        state["trials"],
+        state["band"],
+        state["smoothing"],
+        ["log"] if state["log"] else [],
+        state["x"],
+    )
+    return {
+        "stored": stored,
+        "status": status,
+        "message": message,
+        "groups": groups,
+        "group": group,
+        "body_class": body_class,
+        "experiment_rows": experiment_rows,
+        "experiment_columns": experiment_columns,
+        "experiment_style": experiment_style,
+        "selected_rows": selected_rows,
+        "metrics": metrics,
+        "metric": metric,
+        "keys": keys,
+        "comparison": comparison,
+        **dict(zip(_SELECTION_VIEWS, metric_views, strict=True)),
+        "curves": curves,
+        "curves_scope": curves_scope,
+    }
+
+
+_SELECTION_VIEWS = (
+    "selection",
+    "scope",
+    "bars",
+    "aggregate_rows",
+    "aggregate_columns",
+    "aggregate_style",
+    "trial_rows",
+    "trial_columns",
+    "trial_style",
+    "json",
+)
+"""The keys of ``show_selection``'s outputs in ``_first_view``."""
 
 
 @callback(
