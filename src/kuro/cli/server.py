@@ -1,4 +1,11 @@
-"""``kuro server`` and ``kuro migrate``: the tracking server under gunicorn."""
+"""``kuro server`` and ``kuro migrate``: the tracking server under gunicorn.
+
+The default worker is gevent's: each connection is a greenlet, so a client that sends its
+request slowly, or holds an idle connection open, costs a little memory and never a whole
+thread (with gthread, 8 slow clients stop a default server). Django, Dash and psycopg run
+unchanged on gevent's patched standard library (psycopg detects the patching at import
+and waits on its sockets through it), so it is patched first, before any of them is
+imported. ``--worker-class gthread`` keeps the threaded worker."""
 
 from __future__ import annotations
 
@@ -22,7 +29,21 @@ def register(commands: Any) -> None:
         default=int(os.environ.get("KURO_WORKERS", "2")),
         help="server processes (default 2)",
     )
-    serve.add_argument("--threads", type=int, default=4, help="threads per process (default 4)")
+    serve.add_argument(
+        "--worker-class",
+        choices=("gevent", "gthread"),
+        default=os.environ.get("KURO_WORKER_CLASS", "gevent"),
+        help="gevent (default: slow and idle clients are cheap) or gthread",
+    )
+    serve.add_argument(
+        "--threads", type=int, default=4, help="threads per process with gthread (default 4)"
+    )
+    serve.add_argument(
+        "--max-connections",
+        type=int,
+        default=int(os.environ.get("KURO_MAX_CONNECTIONS", "1000")),
+        help="open connections per process with gevent (default 1000)",
+    )
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
     serve.add_argument(
         "--access-log",
@@ -58,6 +79,11 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    if args.worker_class == "gevent":
+        # Before Django, Dash and psycopg are imported: they must see the patched modules.
+        from gevent import monkey
+
+        monkey.patch_all()
     auth, warning = auth_mode(
         args.host, insecure=args.insecure, configured=os.environ.get("KURO_AUTH")
     )
@@ -76,8 +102,13 @@ def _serve(args: argparse.Namespace) -> int:
         "bind": f"{args.host}:{args.port}",
         "workers": args.workers,
         "threads": args.threads,
-        "worker_class": "gthread",
+        "worker_class": args.worker_class,
+        "worker_connections": args.max_connections,
         "timeout": 120,
+        "keepalive": 5,
+        # gunicorn's longest request line (its default is 4094, answered in HTML): query
+        # strings of long names and repeated parameters fit; larger bodies go in POSTs.
+        "limit_request_line": 8190,
         "graceful_timeout": 10,
         "accesslog": args.access_log,
         # No headers and no query strings (tokens never reach a log): method, path, status,

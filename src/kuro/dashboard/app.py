@@ -13,7 +13,7 @@ from dash import dcc, html
 from django.conf import settings
 from django.db import connections
 
-from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.mount import PREFIX, install_json_errors
 
 __all__ = ["PAGES", "create_app"]
 
@@ -86,6 +86,8 @@ def create_app() -> dash.Dash:
     for name in PAGES:
         importlib.import_module(f"kuro.dashboard.pages.{name}")
     app.layout = _shell
+    # Errors answer in Kuro's JSON format (Flask only takes handlers before its first request).
+    install_json_errors(app)
     # Dash learns which component bundles it may serve while rendering its index page, per
     # process: render it once here, so a gunicorn worker that has not served the page yet
     # can still serve the bundles the page asks for. Dash also builds every page's layout

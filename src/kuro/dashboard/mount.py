@@ -8,11 +8,16 @@ dashboard request opens and closes database connections the way a Django request
 With auth on (``settings.KURO_AUTH``) the dashboard asks what the API asks: a logged-in
 session (the login page's cookie) or a bearer token. A page without one is sent to the
 login page; Dash's own requests get 401.
+
+Every error the dashboard answers is Kuro's JSON error body, never Flask's HTML page: a
+forged callback request is a 400, an unknown component bundle a 404, a database that is
+restarting a 503 with ``Retry-After``, anything else a 500 whose details are in the log.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable
 from importlib import import_module
 from typing import Any
@@ -23,11 +28,14 @@ from django.contrib.auth import get_user
 from django.core.handlers.wsgi import WSGIRequest
 from django.db import close_old_connections
 
-from kuro.core.errors import AuthError
+from kuro.core.errors import AuthError, InvalidInput, KuroError, NotFound, ServerError
+from kuro.server.errors import error_for_status, retry_later, status_of
 
-__all__ = ["PREFIX", "DashboardDispatcher", "group_href", "mount_dashboard"]
+__all__ = ["PREFIX", "DashboardDispatcher", "group_href", "install_json_errors", "mount_dashboard"]
 
 PREFIX = "/dashboard/"
+
+logger = logging.getLogger("kuro.dashboard")
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -97,3 +105,79 @@ def mount_dashboard(django_app: WSGIApp) -> DashboardDispatcher:
     from kuro.dashboard.app import create_app
 
     return DashboardDispatcher(django_app, create_app().server)
+
+
+# What Dash raises while reading a callback request it was not built to read (a forged or
+# truncated body): the request's fault. Callbacks' own failures go to the app's on_error.
+_MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, LookupError)
+
+
+def install_json_errors(app: Any) -> None:
+    """Answer every error of the Dash app (a Flask app underneath) in Kuro's JSON format,
+    and refuse a malformed callback request before Dash reads it."""
+    from dash.exceptions import DashException, DependencyException
+    from flask import request
+    from werkzeug.exceptions import HTTPException
+
+    server = app.server
+
+    def answer(error: KuroError, status: int | None = None) -> Any:
+        response = server.response_class(
+            json.dumps(error.to_payload()),
+            status=status or status_of(error),
+            mimetype="application/json",
+        )
+        if status_of(error) == 503:
+            response.headers["Retry-After"] = "1"
+        return response
+
+    @server.before_request
+    def _check_callback_request() -> Any:
+        if request.method == "POST" and request.path.endswith("/_dash-update-component"):
+            problem = _callback_problem(request.get_json(silent=True), app.callback_map)
+            if problem is not None:
+                return answer(InvalidInput(f"malformed callback request: {problem}", field="body"))
+        return None
+
+    @server.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:
+        status = exc.code or 500
+        return answer(error_for_status(status, exc.description or exc.name), status)
+
+    @server.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Any:
+        busy = retry_later(exc)
+        if busy is not None:
+            logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+            return answer(busy)
+        if isinstance(exc, DependencyException):
+            return answer(NotFound(f"no component bundle at {request.path}"))
+        if request.path.endswith("/_dash-update-component") and isinstance(
+            exc, (*_MALFORMED, DashException)
+        ):
+            # Dash checks the request's inputs and outputs against the callback's definition
+            # (and raises its own exceptions) only as it runs it: logged, in case it is ours.
+            logger.warning("malformed callback request: %s: %s", type(exc).__name__, exc)
+            return answer(InvalidInput("malformed callback request", field="body"))
+        logger.error("dashboard request failed: %s %s", request.method, request.path, exc_info=exc)
+        return answer(ServerError("the dashboard failed; the error is in the server's log"))
+
+
+def _callback_problem(body: Any, callback_map: dict[str, Any]) -> str | None:
+    """What is wrong with a ``_dash-update-component`` body, or None if Dash can read it."""
+    if not isinstance(body, dict):
+        return "the body is a JSON object"
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callback_map:
+        return "output names no callback of this dashboard"
+    for key in ("inputs", "state"):
+        items = body.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, (dict, list)) for i in items):
+            return f"{key} is a list of component properties"
+        for item in items:
+            for prop in item if isinstance(item, list) else [item]:
+                if not isinstance(prop, dict) or "id" not in prop or "property" not in prop:
+                    return f"{key} is a list of component properties"
+    if not isinstance(body.get("changedPropIds", []), list):
+        return "changedPropIds is a list"
+    return None

@@ -4,6 +4,7 @@ parser, renderer and error format."""
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
@@ -37,37 +38,68 @@ class _Renderer(JSONRenderer):
 
 class _Parser(Parser):
     """JSON in, with orjson; Python's bare ``NaN``/``Infinity`` tokens (which orjson
-    refuses) are accepted through the standard parser, which also words the errors."""
+    refuses) are accepted through the standard parser, which also words the errors.
+
+    Every endpoint takes a JSON object, and no text of it may hold what the databases or
+    the hashes cannot take: a NUL character (PostgreSQL) or a lone UTF-16 surrogate (not
+    encodable as UTF-8). Both are refused here, once, with a 422 naming the field."""
 
     def parse_body(self, request: HttpRequest) -> Any:
+        body = request.body
         try:
-            data = orjson.loads(request.body)
+            data = orjson.loads(body)
+            strict = True  # orjson refuses lone surrogates itself
         except orjson.JSONDecodeError:
-            data = json.loads(request.body)
-        if b"\\u0000" in request.body:  # cheap test first; most bodies never walk
-            field = _nul_field(data, "")
-            if field is not None:
-                raise InvalidInput(
-                    f"{field or 'body'} holds a NUL character", field=field or "body"
-                )
+            data = json.loads(body)
+            strict = False
+        if not isinstance(data, dict):
+            raise InvalidInput(
+                f"the request body is a JSON object, not {type(data).__name__}", field="body"
+            )
+        # Cheap tests first; most bodies never walk.
+        if b"\\u0000" in body or (not strict and _SURROGATE_ESCAPE.search(body)):
+            found = _bad_text(data, "")
+            if found is not None:
+                field, what = found
+                raise InvalidInput(f"{field or 'body'} holds {what}", field=field or "body")
         return data
 
 
-def _nul_field(value: Any, where: str) -> str | None:
-    """Where a NUL character hides in decoded JSON (PostgreSQL cannot store one), or None."""
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _problem(text: str) -> str | None:
+    if "\x00" in text:
+        return "a NUL character"
+    if _LONE_SURROGATE.search(text):
+        return "a lone UTF-16 surrogate (not valid Unicode text)"
+    return None
+
+
+def _printable(key: str) -> str:
+    """A key as a field name that can itself be written out as JSON text."""
+    return key.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def _bad_text(value: Any, where: str) -> tuple[str, str] | None:
+    """Where text the databases cannot store hides in decoded JSON (a NUL character, a lone
+    surrogate), and what it is; or None."""
     if isinstance(value, str):
-        return where if "\x00" in value else None
+        what = _problem(value)
+        return (where, what) if what else None
     if isinstance(value, dict):
         for key, item in value.items():
-            inner = f"{where}.{key}" if where else str(key)
-            if "\x00" in key:
-                return inner
-            found = _nul_field(item, inner)
+            inner = f"{where}.{_printable(key)}" if where else _printable(key)
+            what = _problem(key)
+            if what:
+                return inner, what
+            found = _bad_text(item, inner)
             if found is not None:
                 return found
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            found = _nul_field(item, f"{where}[{i}]")
+            found = _bad_text(item, f"{where}[{i}]")
             if found is not None:
                 return found
     return None

@@ -106,6 +106,21 @@ def limits() -> dict[str, int]:
     }
 
 
+POINT_BODY_BYTES = 128
+"""Body bytes a batch of points may spend per point it may hold: a 64-bit step, a value and a
+time as JSON numbers take at most about 65, and the rest pays for the series' own fields.
+The client budgets 80 per point (``kuro.client._config.POINT_BYTES``)."""
+
+
+def points_body_bytes(limits: dict[str, int]) -> int:
+    """The largest ``POST /points`` body: ``POINT_BODY_BYTES`` per point of
+    ``max_batch_points`` (6.4 MB by default), never above ``max_body_bytes``. Refused from
+    its ``Content-Length`` before a byte is parsed, so a request's memory stays bounded."""
+    return min(
+        limits["max_body_bytes"], max(64 * 1024, limits["max_batch_points"] * POINT_BODY_BYTES)
+    )
+
+
 def queue_defaults() -> dict[str, int]:
     """How long a claimed trial's lease lasts without a heartbeat, and how many times lost
     work goes back to the queue before it fails."""

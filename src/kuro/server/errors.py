@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -29,7 +29,15 @@ from kuro.core.errors import (
     ServerError,
 )
 
-__all__ = ["error_response", "install_error_handlers", "json_error_view", "status_of"]
+__all__ = [
+    "error_for_status",
+    "error_response",
+    "install_error_handlers",
+    "is_connection_lost",
+    "json_error_view",
+    "retry_later",
+    "status_of",
+]
 
 logger = logging.getLogger("kuro.server")
 
@@ -96,12 +104,16 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(exc, AuthenticationError):
         return error_response(AuthError(str(exc)))
     # ninja's own HTTP errors, as the Kuro class of that status (derived from the tree).
-    by_status = {cls.status: cls for cls in reversed(ERROR_CLASSES) if cls.status}
-    by_status[400] = InvalidInput
-    error = by_status.get(exc.status_code, KuroError)(str(exc))
-    response = error_response(error)
+    response = error_response(error_for_status(exc.status_code, str(exc)))
     response.status_code = exc.status_code
     return response
+
+
+def error_for_status(status: int, message: str) -> KuroError:
+    """The Kuro error class of an HTTP status (400 and other 4xx: ``InvalidInput``)."""
+    by_status = {cls.status: cls for cls in reversed(ERROR_CLASSES) if cls.status}
+    cls = by_status.get(status) or (InvalidInput if 400 <= status < 500 else KuroError)
+    return cls(message)
 
 
 def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
@@ -125,12 +137,40 @@ def _is_busy(exc: Exception) -> bool:
     return getattr(cause, "sqlstate", None) in ("55P03", "40001", "40P01")
 
 
-def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+# PostgreSQL's connection exceptions (class 08) and its shutdown/startup states (57P01-03).
+_CONNECTION_STATES = ("57P01", "57P02", "57P03")
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The database connection broke or could not be made (a restart, a failover): the
+    request may succeed a moment later, on a new connection Django opens by itself."""
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    cause = exc.__cause__ or exc
+    if getattr(cause, "sqlite_errorcode", None) is not None:
+        return False  # SQLite has no connection to lose; its errors are the file's
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate is None:
+        # psycopg's own errors (server closed the connection, cannot connect, connection
+        # already closed) carry no SQLSTATE; Django's InterfaceError is a closed connection.
+        return isinstance(exc, InterfaceError) or type(cause).__module__.startswith("psycopg")
+    return sqlstate.startswith("08") or sqlstate in _CONNECTION_STATES
+
+
+def retry_later(exc: BaseException) -> KuroError | None:
+    """``ServerBusy`` for a database error worth retrying (a lock, a lost connection)."""
     if isinstance(exc, OperationalError) and _is_busy(exc):
-        logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
-        response = error_response(
-            ServerBusy("the database is busy; send the request again in a moment")
-        )
+        return ServerBusy("the database is busy; send the request again in a moment")
+    if is_connection_lost(exc):
+        return ServerBusy("the database is unreachable; send the request again in a moment")
+    return None
+
+
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    busy = retry_later(exc)
+    if busy is not None:
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path, exc)
+        response = error_response(busy)
         response["Retry-After"] = "1"
         return response
     logger.exception("unexpected error on %s %s", request.method, request.path)

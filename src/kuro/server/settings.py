@@ -16,6 +16,7 @@ from kuro.server.config import (
     auth_mode,
     database_settings,
     limits,
+    points_body_bytes,
     queue_defaults,
     runserver_host,
     secret_key,
@@ -92,6 +93,9 @@ KURO_LIMITS = limits()
 KURO_QUEUE = queue_defaults()
 # A batch of KURO_MAX_BATCH_POINTS points must fit; anything larger gets a 413 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = KURO_LIMITS["max_body_bytes"]
+# Batches of points are the only large bodies: theirs is bounded by their points limit, and
+# checked before the body is read (kuro.server.middleware.bounded_bodies).
+KURO_POINTS_BODY_BYTES = points_body_bytes(KURO_LIMITS)
 
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"

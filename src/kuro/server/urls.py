@@ -3,6 +3,8 @@ mounted beside Django in ``kuro.server.wsgi``; its original address ``/dash-inde
 
 from __future__ import annotations
 
+import sys
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import logout
@@ -14,7 +16,7 @@ from django.views.generic import RedirectView
 
 from kuro.core.errors import NotFound, ServerError
 from kuro.server.api import api
-from kuro.server.errors import json_error_view
+from kuro.server.errors import json_error_view, retry_later
 
 
 def _sign_out(request: HttpRequest) -> HttpResponse:
@@ -43,4 +45,10 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Http
 
 
 def handler500(request: HttpRequest) -> HttpResponse:
+    # Called while the exception is handled: a lost database connection is a 503 here too.
+    busy = retry_later(sys.exc_info()[1] or Exception())
+    if busy is not None:
+        response = json_error_view(busy)
+        response["Retry-After"] = "1"
+        return response
     return json_error_view(ServerError("the server failed; the error is in its log"))

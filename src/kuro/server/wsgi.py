@@ -11,8 +11,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuro.server.settings")
 application = get_wsgi_application()
 
 from kuro.dashboard.mount import mount_dashboard  # noqa: E402  (needs Django set up first)
-from kuro.server.middleware import reaping  # noqa: E402
+from kuro.server.middleware import bounded_bodies, reaping  # noqa: E402
 
 # The dashboard's requests bypass Django's middleware: they reap expired leases here, so
 # the pages people read converge like the API does (at most once a second per process).
-application = reaping(mount_dashboard(application))
+application = bounded_bodies(reaping(mount_dashboard(application)))

@@ -17,6 +17,7 @@ __all__ = [
     "experiment_get_or_create",
     "experiment_metrics_check",
     "group_get_or_create",
+    "group_metrics_check",
     "metric_get_or_create",
 ]
 
@@ -39,6 +40,7 @@ def metric_get_or_create(
     existing = Metric.objects.filter(group=group, name=name).first()
     if existing is None:
         resolved = resolve_mode(name, mode, group=group.name, field=field)
+        group_metrics_check(group=group, adding=1, field=field)
         try:
             with transaction.atomic():
                 return Metric.objects.create(group=group, name=name, mode=resolved)
@@ -46,6 +48,17 @@ def metric_get_or_create(
             existing = Metric.objects.get(group=group, name=name)
     check_same_mode(name, existing.mode, mode, group=group.name, field=field)
     return existing
+
+
+def group_metrics_check(*, group: Group, adding: int, field: str = "metrics") -> None:
+    """Refuse to grow a group past KURO_MAX_METRICS metrics (checked before the write)."""
+    limit = settings.KURO_LIMITS["max_metrics"]
+    if adding and Metric.objects.filter(group=group).count() + adding > limit:
+        raise PayloadTooLarge(
+            f"a group has at most {limit} metrics (KURO_MAX_METRICS)",
+            field=field,
+            detail={"field": field, "limit": limit},
+        )
 
 
 def experiment_get_or_create(
@@ -66,6 +79,13 @@ def experiment_get_or_create(
             f"n_trials is between 1 and {limits['max_trials']} (KURO_MAX_TRIALS), not {n_trials}",
             field="n_trials",
             detail={"field": "n_trials", "limit": limits["max_trials"]},
+        )
+    metrics = list(metrics)
+    if len(metrics) > limits["max_metrics"]:
+        raise PayloadTooLarge(
+            f"an experiment has at most {limits['max_metrics']} metrics (KURO_MAX_METRICS)",
+            field="metrics",
+            detail={"field": "metrics", "limit": limits["max_metrics"]},
         )
     hyper_parameters = hyper_parameters or {}
     size = len(canonical_text(hyper_parameters).encode())

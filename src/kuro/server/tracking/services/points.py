@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from kuro.core.errors import InvalidInput, NotFound, PayloadTooLarge
+from kuro.core.modes import Mode, check_mode, check_same_mode, resolve_mode
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
-from kuro.server.tracking.services.experiments import metric_get_or_create
 from kuro.server.tracking.services.summaries import summaries_update
 from kuro.server.tracking.services.trials import trial_refuse_if_ended
 
@@ -61,9 +62,11 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
             detail={"field": "series", "limit": limit, "n_points": n_points},
         )
     _check_shapes(series)
-    metric_ids = _resolve_metrics(series)
-    rows = _rows(series, metric_ids)
     with transaction.atomic(), connection.cursor() as cursor:
+        # Inside the transaction: a batch refused after its metrics are created (an ended
+        # trial, a duplicate) leaves none of them behind.
+        metric_ids = _resolve_metrics(series)
+        rows = _rows(series, metric_ids)
         if batch_id is not None:
             cursor.execute(
                 f"INSERT INTO {IngestBatch._meta.db_table} (batch_id, n_points, received_at) "
@@ -146,14 +149,17 @@ def _check_shapes(series: Sequence[PointSeries]) -> None:
 
 
 def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int]:
-    """(trial id, metric name) -> metric id, in two queries for the whole batch."""
+    """(trial id, metric name) -> metric id, in a few queries for the whole batch.
+
+    Every refusal (unknown trial, ended trial, mode, ``KURO_MAX_METRICS`` per group and per
+    experiment) is decided before the first write; the writes then run in the caller's
+    transaction, so a batch refused later still leaves no metric behind."""
     trial_ids = {s.trial_id for s in series}
     owners = {}
     for pk, experiment_id, group_id, status in Trial.objects.filter(pk__in=trial_ids).values_list(
         "pk", "experiment_id", "experiment__group_id", "status"
     ):
         owners[pk] = (experiment_id, group_id)
-        # Checked before anything of the batch is written (metrics included).
         _refuse(pk, status, series)
     group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
     for i, s in enumerate(series):
@@ -162,50 +168,107 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
                 f"trial {s.trial_id} does not exist",
                 detail={"field": f"series[{i}].trial_id", "trial_id": s.trial_id},
             )
-    names = {s.metric for s in series}
+    # (group, name) -> (index of its first series, mode given by any series or None)
+    wanted: dict[tuple[int, str], tuple[int, Mode | None]] = {}
+    for i, s in enumerate(series):
+        key = (group_of[s.trial_id], s.metric)
+        mode = check_mode(s.mode, f"series[{i}].mode")
+        first = wanted.get(key)
+        if first is None or (first[1] is None and mode is not None):
+            wanted[key] = (first[0] if first else i, mode)
     known = {
         (group_id, name): (pk, mode)
         for pk, group_id, name, mode in Metric.objects.filter(
-            group_id__in=set(group_of.values()), name__in=names
+            group_id__in=set(group_of.values()), name__in={name for _, name in wanted}
         ).values_list("pk", "group_id", "name", "mode")
     }
-    out: dict[tuple[int, str], int] = {}
+    group_names = dict(
+        Group.objects.filter(pk__in=set(group_of.values())).values_list("pk", "name")
+    )
     for i, s in enumerate(series):
-        group_id = group_of[s.trial_id]
-        hit = known.get((group_id, s.metric))
-        if hit is None or (s.mode is not None and s.mode != hit[1]):
-            metric = metric_get_or_create(
-                group=Group.objects.get(pk=group_id),
-                name=s.metric,
-                mode=s.mode,
+        hit = known.get((group_of[s.trial_id], s.metric))
+        if hit is not None:
+            check_same_mode(
+                s.metric,
+                hit[1],
+                check_mode(s.mode),
+                group=group_names[group_of[s.trial_id]],
                 field=f"series[{i}].metric",
             )
-            hit = (metric.pk, metric.mode)
-            known[(group_id, s.metric)] = hit
-        out[(s.trial_id, s.metric)] = hit[0]
-    # A metric reported by a trial belongs to its experiment from then on.
-    pairs = {(owners[trial_id][0], metric_id) for (trial_id, _), metric_id in out.items()}
+    new = {key: value for key, value in wanted.items() if key not in known}
+    limit = settings.KURO_LIMITS["max_metrics"]
+    _check_group_metrics(new, limit)
+    modes = {
+        key: resolve_mode(key[1], mode, group=group_names[key[0]], field=f"series[{i}].metric")
+        for key, (i, mode) in new.items()
+    }
+    # A metric reported by a trial belongs to its experiment from then on: count the links
+    # this batch adds per experiment before writing any of them.
+    experiment_names = {(owners[s.trial_id][0], group_of[s.trial_id], s.metric) for s in series}
     link = Experiment.metrics.through
+    experiment_ids = {e for e, _, _ in experiment_names}
     linked = set(
-        link.objects.filter(experiment_id__in={e for e, _ in pairs}).values_list(
+        link.objects.filter(experiment_id__in=experiment_ids).values_list(
             "experiment_id", "metric_id"
         )
     )
-    new = Counter(e for e, m in pairs - linked)
-    if new:
+    adding = Counter(
+        e
+        for e, g, name in experiment_names
+        if (g, name) not in known or (e, known[(g, name)][0]) not in linked
+    )
+    if adding:
         counts = Counter(e for e, _ in linked)
-        limit = settings.KURO_LIMITS["max_metrics"]
-        for experiment_id, adding in new.items():
-            if counts[experiment_id] + adding > limit:
+        for experiment_id, n in adding.items():
+            if counts[experiment_id] + n > limit:
                 raise PayloadTooLarge(
                     f"experiment {experiment_id} would have more than {limit} metrics "
                     "(KURO_MAX_METRICS)",
                     detail={"field": "series", "limit": limit},
                 )
+    if modes:
+        Metric.objects.bulk_create(
+            [Metric(group_id=g, name=name, mode=mode) for (g, name), mode in modes.items()],
+            ignore_conflicts=True,
+        )
+        for pk, group_id, name, mode in Metric.objects.filter(
+            group_id__in={g for g, _ in modes}, name__in={name for _, name in modes}
+        ).values_list("pk", "group_id", "name", "mode"):
+            key = (group_id, name)
+            if key in modes:
+                # Created meanwhile by another request with another mode: checked like any.
+                index, given = new[key]
+                check_same_mode(
+                    name, mode, given, group=group_names[group_id], field=f"series[{index}].metric"
+                )
+                known[key] = (pk, mode)
+    out = {(s.trial_id, s.metric): known[(group_of[s.trial_id], s.metric)][0] for s in series}
+    pairs = {(owners[trial_id][0], metric_id) for (trial_id, _), metric_id in out.items()}
     link.objects.bulk_create(
-        [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs)], ignore_conflicts=True
+        [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs - linked)],
+        ignore_conflicts=True,
     )
     return out
+
+
+def _check_group_metrics(new: Mapping[tuple[int, str], object], limit: int) -> None:
+    """Refuse a batch that would grow a group past ``limit`` metrics, in one query."""
+    if not new:
+        return
+    adding = Counter(g for g, _ in new)
+    have = dict(
+        Metric.objects.filter(group_id__in=adding)
+        .values("group_id")
+        .annotate(n=Count("pk"))
+        .values_list("group_id", "n")
+    )
+    for group_id, n in adding.items():
+        if have.get(group_id, 0) + n > limit:
+            raise PayloadTooLarge(
+                f"a group has at most {limit} metrics (KURO_MAX_METRICS); this batch would "
+                f"bring one to {have.get(group_id, 0) + n}",
+                detail={"field": "series", "limit": limit},
+            )
 
 
 def _rows(
