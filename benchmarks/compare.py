@@ -4,9 +4,17 @@ A fresh ``kuro server`` (SQLite) holds two groups logged over the HTTP API: ``be
 20 settings x 5 complete trials with two 300-step series (``train_loss``, ``val_acc``) and a
 ``test_acc`` summary, the settings close enough that several are not separated from the
 leader (so the tests against it do their full work); and ``bench-1x5``, one such setting,
-the baseline. Each figure is the median of three fresh page loads, from navigation to the
-page fully drawn: a winner chart per metric with every setting, the aggregates table and
-the default curves (top 5 settings).
+the baseline. Each figure is the median of three runs, from navigation to the page fully
+drawn: a winner chart per metric with every setting, the aggregates table and the default
+curves (top 5 settings). Two figures per group:
+
+- cold: the first navigation in a fresh browser context (an empty cache: plotly.js, the
+  Dash bundles and the page are all fetched and evaluated);
+- warm: a second navigation in that same context (the browser's cache holds the scripts,
+  which are still evaluated again; the server answers the page anew).
+
+The server is warmed up first (one cold and warm load of the baseline, not counted), and
+each 20x5 figure is also given as a ratio to the 1x5 baseline of the same run.
 """
 
 from __future__ import annotations
@@ -91,18 +99,20 @@ def _log(url: str, group: str, settings: int) -> None:
                 http.post(f"/trials/{trial}/end", json={"status": "complete"}).raise_for_status()
 
 
-def _draw_seconds(browser, url: str, group: str, n: int) -> float:
-    times = []
+def _draw_seconds(browser, url: str, group: str, n: int) -> tuple[float, float]:
+    """Median seconds to the page fully drawn: (cold, warm)."""
+    cold, warm = [], []
     for _ in range(REPEATS):
         context = browser.new_context(viewport={"width": 1400, "height": 900})
         page = context.new_page()
         page.set_default_timeout(60_000)
-        started = time.perf_counter()
-        page.goto(f"{url}/dashboard/?group={group}&metric=val_acc")
-        page.wait_for_function(_DRAWN, arg=n, polling=20)
-        times.append(time.perf_counter() - started)
+        for times in (cold, warm):
+            started = time.perf_counter()
+            page.goto(f"{url}/dashboard/?group={group}&metric=val_acc")
+            page.wait_for_function(_DRAWN, arg=n, polling=20)
+            times.append(time.perf_counter() - started)
         context.close()
-    return statistics.median(times)
+    return statistics.median(cold), statistics.median(warm)
 
 
 def run() -> None:
@@ -127,11 +137,9 @@ def run() -> None:
             server.stop()
             if env_url is not None:
                 os.environ["KURO_DATABASE_URL"] = env_url
-    figure("compare page drawn, 1 setting x 5 trials (baseline)", baseline, "s")
-    figure(
-        f"compare page drawn, {SETTINGS} settings x {TRIALS} trials",
-        full,
-        "s",
-        f"(target < {TARGET} s)",
-    )
-    ratio(f"{SETTINGS} settings / 1 setting", full, baseline)
+    target = f"(target < {TARGET} s)"
+    kinds = ("cold (fresh context, empty cache)", "warm (same context, cached)")
+    for i, kind in enumerate(kinds):
+        figure(f"compare page drawn, 1x{TRIALS}, {kind}", baseline[i], "s")
+        figure(f"compare page drawn, {SETTINGS}x{TRIALS}, {kind}", full[i], "s", target)
+        ratio(f"{SETTINGS}x{TRIALS} / 1x{TRIALS}, {kind.split()[0]}", full[i], baseline[i])

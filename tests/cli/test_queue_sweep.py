@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+from scipy import stats
 
 from kuro import Api
 
@@ -77,7 +78,8 @@ def test_queue_add_from_flags_and_json_list(live_kuro):
 
 
 def test_sweep_create_and_status(live_kuro, tmp_path):
-    """kuro sweep create prints the id; status shows progress and the best mean ± std."""
+    """kuro sweep create prints the id; status shows progress and the best mean with its 95%
+    interval (scipy's t interval over the two trials) and std."""
     spec = tmp_path / "sweep.json"
     spec.write_text(
         json.dumps(
@@ -118,8 +120,38 @@ def test_sweep_create_and_status(live_kuro, tmp_path):
     status = _kuro(live_kuro, "sweep", "status", str(sweep_id))
     assert status.returncode == 0, status.stderr
     assert "configurations: 2 of 2" in status.stdout and "complete 4" in status.stdout
-    assert "val_loss = 0.3 ± 0.141421 over 2 trials" in status.stdout
+    low, high = stats.t.interval(0.95, 1, loc=0.3, scale=stats.sem([0.2, 0.4]))
+    assert f"val_loss = 0.3 [{low:.6g}, {high:.6g}] over 2 trials" in status.stdout
+    assert "std 0.141421" in status.stdout
     assert str(sweep_id) in _kuro(live_kuro, "sweep", "list").stdout
+
+
+def test_sweep_status_shows_no_interval_for_one_trial(live_kuro):
+    """A best configuration of a single trial has a mean but no interval: a dash."""
+    api = f"{live_kuro.url}/api/v1"
+    sweep = httpx.post(
+        f"{api}/sweeps",
+        json={
+            "group": "sw1",
+            "identifier": "m",
+            "objective": "val_loss",
+            "max_configs": 1,
+            "sampler": "random",
+            "seed": 1,
+            "space": {"lr": {"type": "float", "low": 1e-4, "high": 1e-1, "log": True}},
+        },
+    ).json()
+    trial = httpx.post(f"{api}/work", json={"worker": "w", "sweep": sweep["id"]}).json()["trial"]
+    httpx.post(
+        f"{api}/points",
+        json={
+            "points": [{"trial_id": trial["id"], "metric": "val_loss", "step": 0, "value": 0.25}]
+        },
+    )
+    httpx.post(f"{api}/trials/{trial['id']}/end", json={"status": "complete"})
+    status = _kuro(live_kuro, "sweep", "status", str(sweep["id"]))
+    assert status.returncode == 0, status.stderr
+    assert "val_loss = 0.25 [-] over 1 trial " in status.stdout
 
 
 def test_bad_sweep_spec_names_the_field(live_kuro, tmp_path):

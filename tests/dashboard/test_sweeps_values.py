@@ -76,6 +76,19 @@ def test_grid_cells_carry_infinities_as_strings():
     assert mean_column["valueFormatter"]["function"] == "kuroNumber(params.value)"
 
 
+def test_grid_interval_columns_dash_a_single_trial():
+    """The configurations grid has the 95% interval's ends; a single-trial configuration's
+    NaN interval is null there (the grid's dash)."""
+    two = {**_config(0, 0.5, std=0.1, n=2), "ci_low": 0.25, "ci_high": -INF}
+    one = {**_config(1, 0.4), "ci_low": math.nan, "ci_high": math.nan}
+    rows, columns = config_table(_detail([two, one], best=1))
+    assert (rows[0]["ci_low"], rows[0]["ci_high"]) == (0.25, "-Infinity")
+    assert rows[1]["ci_low"] is None and rows[1]["ci_high"] is None
+    headers = [c["headerName"] for c in columns]
+    assert headers.index("Mean") + 1 == headers.index("95% CI low")
+    assert headers.index("95% CI low") + 1 == headers.index("95% CI high")
+
+
 def test_figures_leave_out_what_they_cannot_draw():
     """Infinite and NaN means are not drawn; the running best stops at an infinite best."""
     configs = [_config(0, 0.5), _config(1, -INF), _config(2, 0.2), _config(3, math.nan)]

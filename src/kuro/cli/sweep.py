@@ -67,6 +67,14 @@ def _fmt(value: float | str | None) -> str:
     return "-" if math.isnan(number) else f"{number:.6g}"
 
 
+def _interval(low: float | str | None, high: float | str | None) -> str:
+    """The 95% interval of a mean as ``[low, high]``; a dash when there is none (one trial,
+    an infinite value, or a server that does not send it)."""
+    if _fmt(low) == "-" or _fmt(high) == "-":
+        return "[-]"
+    return f"[{_fmt(low)}, {_fmt(high)}]"
+
+
 def _status(args: argparse.Namespace) -> int:
     from kuro import Api
 
@@ -91,7 +99,9 @@ def _status(args: argparse.Namespace) -> int:
     else:
         print(
             f"best: configuration {best['number']} {sweep['objective']} = "
-            f"{_fmt(best['mean'])} ± {_fmt(best['std'])} over {best['n_complete']} trials"
+            f"{_fmt(best['mean'])} {_interval(best.get('ci_low'), best.get('ci_high'))} "
+            f"over {best['n_complete']} trial{'' if best['n_complete'] == 1 else 's'} "
+            f"(mean [95% interval]; std {_fmt(best['std'])})"
         )
         print("      " + json.dumps(best["params"], sort_keys=True))
     return 0

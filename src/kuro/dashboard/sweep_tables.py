@@ -128,7 +128,8 @@ def config_table(
     detail: Mapping[str, Any],
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows, columnDefs) of ``selectors.sweep_detail()``'s configurations: number, one
-    column per parameter, state, mean, std, complete trials and counts by status."""
+    column per parameter, state, mean, the 95% interval of the mean (a dash for a single
+    trial), std, complete trials and counts by status."""
     keys = list(detail["space"])
     keys += sorted({k for c in detail["configs"] for k in c["params"]} - set(keys))
     field = {k: f"p{i}" for i, k in enumerate(keys)}
@@ -143,6 +144,8 @@ def config_table(
                 **{field[k]: _value(v) for k, v in c["params"].items()},
                 "state": c["state"],
                 "mean": cell(c["mean"]),
+                "ci_low": cell(c.get("ci_low")),
+                "ci_high": cell(c.get("ci_high")),
                 # One complete trial has no spread to speak of: a dash, not a zero.
                 "std": cell(c["std"]) if c["n_complete"] > 1 else None,
                 "complete": f"{c['n_complete']} / {detail['n_trials']}",
@@ -184,6 +187,21 @@ def config_table(
             "headerName": "Mean",
             "headerTooltip": f"Mean of {detail['objective']} over the complete trials",
             **_VALUE,
+        },
+        {
+            "field": "ci_low",
+            "headerName": "95% CI low",
+            "headerTooltip": "Lower end of the 95% interval of the mean (Student t); a dash "
+            "for a single complete trial",
+            **_VALUE,
+            "minWidth": 120,
+        },
+        {
+            "field": "ci_high",
+            "headerName": "95% CI high",
+            "headerTooltip": "Upper end of the 95% interval of the mean (Student t)",
+            **_VALUE,
+            "minWidth": 120,
         },
         {
             "field": "std",

@@ -175,3 +175,24 @@ def test_unknown_group_shows_an_error(page, study):
     alert.wait_for()
     assert "no-such-group" in alert.inner_text()
     page.shot("error")
+
+
+def test_parallel_coordinates_wait_until_seen(page, study):
+    """The parallel-coordinates chart (below the fold) is not drawn on the first paint; it
+    is drawn, one line per trial, once scrolled into view."""
+    page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length > 0"
+        " && document.querySelectorAll('#compare-curves .js-plotly-plot').length > 0"
+    )
+    page.page.wait_for_timeout(500)
+    assert page.page.locator("#compare-parallel .js-plotly-plot").count() == 0
+    assert "Drawn when scrolled into view" in page.page.inner_text("#compare-parallel")
+    page.page.locator("#compare-parallel").scroll_into_view_if_needed()
+    page.page.wait_for_function(
+        "() => { const gd = document.querySelector('#compare-parallel .js-plotly-plot');"
+        "  return gd && gd.data && gd.data.length === 1; }"
+    )
+    (parallel,) = page.plots("#compare-parallel")[0]["traces"]
+    assert parallel["type"] == "parcoords"
+    page.shot_of("#compare-parallel", "parallel")

@@ -74,7 +74,8 @@ def _run_sweep(url: str, *, name: str = "lr and depth", n_ended: int | None = No
 
 
 def test_sweep_page_draws_every_view(page, live_kuro):
-    """The list links the sweep; its page draws 8 configurations everywhere, 3 importances."""
+    """The list links the sweep; its page draws 8 configurations everywhere, 3 importances
+    (noted unreliable: fewer than 10 configurations), the best's 95% interval."""
     sweep = _run_sweep(live_kuro.url)
     assert sweep["n_configs"] == CONFIGS and sweep["status"] == "finished"
     page.page.goto(f"{live_kuro.url}/dashboard/")
@@ -99,7 +100,13 @@ def test_sweep_page_draws_every_view(page, live_kuro):
     assert parallel["type"] == "parcoords" and parallel["n"] == len(SPACE) + 1
     best = sweep["best"]
     page.page.get_by_text(f"Configuration #{best['number']}").wait_for()
-    assert f"{best['mean']:.4g} ± {best['std']:.3g}" in page.page.inner_text("#sweeps-best")
+    card = page.page.inner_text("#sweeps-best")
+    assert f"{best['mean']:.4g} ± {best['std']:.3g}" in card
+    assert f"[{best['ci_low']:.4g}, {best['ci_high']:.4g}]" in card
+    note = page.page.locator("#sweeps-importance-chart .annotation-text")
+    assert "based on 8 scored configurations; below 10 the ranking is unreliable" in (
+        note.text_content()
+    )
     bar = page.page.locator("#sweeps-progress-bar .kuro-progress-part")
     assert bar.count() == 1 and bar.get_attribute("data-count") == str(CONFIGS * REPEATS)
     page.page.wait_for_function(

@@ -124,6 +124,8 @@ def test_scored_sweep_shows_every_view(sweeps):
     objective, importance, parallel = sweeps.show_charts(data)
     assert [len(t["x"]) for t in objective.figure["data"]] == [4, 4, 1]
     assert set(importance.figure["data"][0]["y"]) == {"lr", "act"}
+    (note,) = importance.figure["layout"]["annotations"]
+    assert "based on 4 scored configurations; below 10 the ranking is unreliable" in note["text"]
     assert parallel.figure["layout"]["uirevision"] == sweep.pk
 
 

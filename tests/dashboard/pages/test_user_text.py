@@ -98,6 +98,7 @@ def test_markup_in_names_is_literal_text_in_every_chart(page, live_kuro):
     trial_id = _log(live_kuro.url)
     sweep_id = _sweep(live_kuro.url)
     page.page.goto(f"{live_kuro.url}/dashboard/?group={GROUP}")
+    page.page.locator("#compare-parallel").scroll_into_view_if_needed()  # drawn once seen
     page.page.wait_for_function(
         "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 1"
         " && document.querySelectorAll('#compare-curves .js-plotly-plot').length === 1"

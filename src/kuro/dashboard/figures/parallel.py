@@ -14,6 +14,20 @@ from kuro.dashboard.figures.theme import base_layout, plot_text
 __all__ = ["parallel_figure", "parallel_lines"]
 
 
+_MAX_INTEGER_TICKS = 11
+
+
+def _integer_dimension(label: str, values: list[int], low: int, high: int) -> dict[str, Any]:
+    """An axis of whole numbers: each one a tick when there are few, else Plotly's ticks
+    written as integers (never 2.5 layers)."""
+    dimension: dict[str, Any] = {"label": plot_text(label), "values": values, "tickformat": "d"}
+    if high - low < _MAX_INTEGER_TICKS:
+        dimension["tickvals"] = list(range(low, high + 1))
+        if low == high:  # one value: room around it, as Plotly gives a float axis
+            dimension["range"] = [low - 1, high + 1]
+    return dimension
+
+
 def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
     numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
     if numeric:
@@ -26,6 +40,8 @@ def _dimension(label: str, values: list[Any]) -> dict[str, Any]:
                 "tickvals": list(decades),
                 "ticktext": [f"{10.0**d:g}" for d in decades],
             }
+        if values and all(isinstance(v, int) for v in values):
+            return _integer_dimension(label, values, low, high)
         return {"label": plot_text(label), "values": values}
     # Categories (strings, booleans, lists, missing) on evenly spaced ticks.
     shown = [v if isinstance(v, str) else json.dumps(v) for v in values]

@@ -19,6 +19,7 @@ from kuro.dashboard.figures.parallel import parallel_lines
 from kuro.dashboard.figures.theme import base_layout, color, plot_text
 
 __all__ = [
+    "RELIABLE_CONFIGS",
     "importance_figure",
     "objective_figure",
     "params_text",
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 BEST = "#e15759"
+RELIABLE_CONFIGS = 10
+"""Below this many scored configurations, fANOVA's ranking of the parameters is noise."""
 
 
 def params_text(params: Mapping[str, Any], *, sep: str = ", ") -> str:
@@ -53,6 +56,31 @@ def _number(value: Any) -> bool:
 
 def _finite(value: Any) -> bool:
     return _number(value) and math.isfinite(value)
+
+
+def _zip(configs: Sequence[Mapping[str, Any]], intervals: Sequence[_Interval]) -> Any:
+    return zip(configs, intervals, strict=True)
+
+
+_Interval = tuple[float | None, float | None]
+
+
+def _interval(config: Mapping[str, Any]) -> _Interval:
+    """A configuration's 95% interval of the mean, or (None, None) without one."""
+    low: Any = config.get("ci_low")
+    high: Any = config.get("ci_high")
+    if _finite(low) and _finite(high):
+        return float(low), float(high)
+    return None, None
+
+
+def _interval_text(low: float | None, high: float | None) -> str:
+    """``[low, high]`` for a hover, or why there is none.
+
+    >>> _interval_text(0.25, 0.5), _interval_text(None, None)
+    ('[0.25, 0.5] (95%)', '(no interval)')
+    """
+    return "(no interval)" if low is None or high is None else f"[{low:.4g}, {high:.4g}] (95%)"
 
 
 def running_best(configs: Sequence[Mapping[str, Any]], mode: Mode) -> tuple[list[int], list[float]]:
@@ -88,21 +116,29 @@ def objective_figure(
     mode: Mode,
     best_number: int | None = None,
 ) -> dict[str, Any] | None:
-    """Each configuration's mean objective over its complete trials, ± std as error bars
-    (hollow while the configuration still runs), the running best as a step line and the
-    best configuration as a star; None when no configuration has a value yet."""
+    """Each configuration's mean objective over its complete trials with the 95% interval
+    of the mean as error bars (none for a single trial; hollow while the configuration
+    still runs), the running best as a step line and the best configuration as a star;
+    None when no configuration has a value yet."""
     shown = sorted((c for c in configs if _finite(c.get("mean"))), key=lambda c: c["number"])
     if not shown:
         return None
+    intervals = [_interval(c) for c in shown]
     points = {
         "type": "scatter",
         "mode": "markers",
-        "name": "configuration (mean ± std)",
+        "name": "configuration (mean, 95% interval)",
         "x": [c["number"] for c in shown],
         "y": [c["mean"] for c in shown],
         "error_y": {
             "type": "data",
-            "array": [c["std"] if _finite(c.get("std")) else 0.0 for c in shown],
+            "symmetric": False,
+            "array": [
+                0.0 if hi is None else hi - c["mean"] for c, (_, hi) in _zip(shown, intervals)
+            ],
+            "arrayminus": [
+                0.0 if lo is None else c["mean"] - lo for c, (lo, _) in _zip(shown, intervals)
+            ],
             "visible": True,
             "color": "#9aa5b4",
             "thickness": 1.2,
@@ -119,12 +155,12 @@ def objective_figure(
                 c["n_complete"],
                 c["state"],
                 plot_text(params_text(c.get("params") or {}, sep="\n")).replace("\n", "<br>"),
-                c["std"] if _finite(c.get("std")) else 0.0,
+                _interval_text(lo, hi),
             ]
-            for c in shown
+            for c, (lo, hi) in _zip(shown, intervals)
         ],
         "hovertemplate": (
-            "configuration #%{x} (%{customdata[1]})<br>mean %{y:.4g} ± %{customdata[3]:.3g}"
+            "configuration #%{x} (%{customdata[1]})<br>mean %{y:.4g} %{customdata[3]}"
             " over %{customdata[0]} trials<br>%{customdata[2]}<extra></extra>"
         ),
     }
@@ -176,14 +212,32 @@ def objective_figure(
     proposed = [c["number"] for c in configs]
     # Half a configuration of room on each side, so the first and last points are whole.
     layout["xaxis"]["range"] = [min(proposed) - 0.5, max(proposed) + 0.5]
+    layout["xaxis"]["tickformat"] = "d"  # configuration numbers: never 2.5
     if max(proposed) - min(proposed) < 20:  # whole numbers only, never 0.5 ticks
         layout["xaxis"]["dtick"] = 1
     return {"data": data, "layout": layout}
 
 
-def importance_figure(importances: Mapping[str, float]) -> dict[str, Any] | None:
+def importance_note(scored: int) -> str:
+    """What the importances rest on, and a warning while they are too few to rank by.
+
+    >>> importance_note(4)
+    'based on 4 scored configurations; below 10 the ranking is unreliable'
+    >>> importance_note(12)
+    'based on 12 scored configurations'
+    """
+    note = f"based on {scored} scored configuration" + ("" if scored == 1 else "s")
+    if scored < RELIABLE_CONFIGS:
+        note += f"; below {RELIABLE_CONFIGS} the ranking is unreliable"
+    return note
+
+
+def importance_figure(
+    importances: Mapping[str, float], *, scored: int | None = None
+) -> dict[str, Any] | None:
     """Horizontal bars of the importances (shares that add up to one), the largest at the
-    top; None when there are none."""
+    top, with ``importance_note(scored)`` above them (in the warning colour below
+    ``RELIABLE_CONFIGS``); None when there are none."""
     ranked = sorted(importances.items(), key=lambda kv: kv[1], reverse=True)
     if not ranked:
         return None
@@ -212,6 +266,25 @@ def importance_figure(importances: Mapping[str, float]) -> dict[str, Any] | None
         bargap=0.3,
         showlegend=False,
     )
+    if scored is not None:
+        unreliable = scored < RELIABLE_CONFIGS
+        layout["margin"]["t"] = 40
+        layout["height"] += 24
+        layout["annotations"] = [
+            {
+                "text": ("⚠ " if unreliable else "") + importance_note(scored),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0,
+                "y": 1,
+                "yshift": 12,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 12, "color": "#b35c00" if unreliable else "#7a8699"},
+                "name": "importance-note",
+            }
+        ]
     return {"data": [trace], "layout": layout}
 
 

@@ -130,7 +130,8 @@ def _detail_layout(sweep_id: str | None) -> html.Div:
                             section(
                                 "Best configuration so far",
                                 html.Div(id="sweeps-best"),
-                                subtitle="Mean ± std of the objective over its complete trials.",
+                                subtitle="Mean ± std of the objective over its complete "
+                                "trials, and the 95% interval of the mean.",
                             ),
                         ],
                         className="kuro-two-columns",
@@ -138,8 +139,9 @@ def _detail_layout(sweep_id: str | None) -> html.Div:
                     section(
                         "Objective by configuration",
                         html.Div(id="sweeps-objective"),
-                        subtitle="Each configuration's mean over its trials (± std; hollow while "
-                        "it runs) in the order the sampler proposed them, and the best so far.",
+                        subtitle="Each configuration's mean over its trials with its 95% "
+                        "interval (none for a single trial; hollow while it runs) in the "
+                        "order the sampler proposed them, and the best so far.",
                     ),
                     section(
                         "Parameter importance",
@@ -344,6 +346,9 @@ def _best(detail: dict[str, Any]) -> html.Div:
                             f"{count_text(best['n_complete'], 'complete trial')}",
                         ]
                     ),
+                    html.Div(
+                        _interval_text(best), className="kuro-muted", id="sweeps-best-interval"
+                    ),
                     html.Div(status_text(best["status_counts"]), className="kuro-muted"),
                 ],
                 className="kuro-verdict kuro-best",
@@ -357,6 +362,14 @@ def _best(detail: dict[str, Any]) -> html.Div:
             ),
         ]
     )
+
+
+def _interval_text(config: dict[str, Any]) -> str:
+    """The 95% interval of a configuration's mean, or why it has none."""
+    low, high = config.get("ci_low"), config.get("ci_high")
+    if low is None or high is None or math.isnan(low) or math.isnan(high):
+        return "95% interval of the mean: — (it needs two finite values)"
+    return f"95% interval of the mean: [{value_text(low)}, {value_text(high)}]"
 
 
 @callback(
@@ -413,7 +426,7 @@ def show_charts(data: dict[str, Any] | None) -> tuple:
             mode=detail["mode"],
             best_number=best["number"] if best else None,
         ),
-        importance_figure(importance),
+        importance_figure(importance, scored=_n_finite(detail)),
         sweep_parallel_figure(
             configs=detail["configs"],
             objective=detail["objective"],
@@ -433,6 +446,15 @@ def show_charts(data: dict[str, Any] | None) -> tuple:
         nothing if objective is None else objective,
         _no_importance(data["scored"]) if importances is None else importances,
         nothing if parallel is None else parallel,
+    )
+
+
+def _n_finite(detail: dict[str, Any]) -> int:
+    """The scored configurations importances are computed over: those of finite value."""
+    return sum(
+        1
+        for c in detail["configs"]
+        if c["state"] == "complete" and c["value"] is not None and math.isfinite(c["value"])
     )
 
 

@@ -25,7 +25,7 @@ from kuro.server.tracking.selectors import trial_detail
 
 router = Router(tags=["queue"])
 
-_FLOATS = ("value", "mean", "std")
+_FLOATS = ("value", "mean", "std", "ci_low", "ci_high")
 
 
 def _wire_config(config: dict[str, Any]) -> dict[str, Any]:
@@ -97,7 +97,8 @@ def sweep_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get("/sweeps/{sweep_id}", response={200: SweepDetailOut, **ERRORS}, tags=["sweeps"])
 def sweep_detail(request: HttpRequest, sweep_id: PathId) -> dict[str, Any]:
-    """Progress by status, every configuration with mean ± std over its trials, the best."""
+    """Progress by status, every configuration with mean ± std and the 95% interval of the
+    mean over its trials, the best."""
     return _wire_sweep(selectors.sweep_detail(sweep_id=sweep_id))
 
 

@@ -102,8 +102,10 @@ class SweepOut(Schema):
 
 
 class SweepConfigOut(Schema):
-    """A configuration; ``value``, ``mean`` and ``std`` are wire values (``"Infinity"``...)
-    or null when there is none."""
+    """A configuration; ``value``, ``mean``, ``std`` and the 95% interval of the mean
+    (``ci_low``, ``ci_high``; ``"NaN"`` for a single complete trial) are wire values
+    (``"Infinity"``...) or null when there is none. ``n_complete`` is the number of complete
+    trials they summarise."""
 
     number: int
     experiment_id: int
@@ -112,6 +114,8 @@ class SweepConfigOut(Schema):
     value: WireFloat | None
     mean: WireFloat | None
     std: WireFloat | None
+    ci_low: WireFloat | None = None
+    ci_high: WireFloat | None = None
     n_complete: int
     status_counts: dict[str, int]
 

@@ -4,7 +4,9 @@ the queue's selectors and services (no database access, no writes).
 A configuration runs ``n_trials`` times; it is done when each trial number has ended for
 good, and its value is the mean over its complete trials of each trial's best objective
 value. A NaN best is no value and is left out; ±infinity are values like any other (a
-diverged loss of -inf under 'min' is the best there is).
+diverged loss of -inf under 'min' is the best there is). Beside the mean, people see its
+95% interval (Student t, ``kuro.core.statistics.describe``, as on the compare page); the
+sampler is told the mean only.
 
 >>> mean_std([1.0, 3.0])
 (2.0, 1.4142135623730951)
@@ -12,6 +14,9 @@ diverged loss of -inf under 'min' is the best there is).
 (inf, nan)
 >>> objective_value("-Infinity"), objective_value(None), objective_value(0.5)
 (-inf, nan, 0.5)
+>>> s = config_statistics([0.91, 0.93, 0.92])
+>>> s.n, round(s.mean, 4), round(s.ci_low, 4), round(s.ci_high, 4)
+(3, 0.92, 0.8952, 0.9448)
 """
 
 from __future__ import annotations
@@ -19,16 +24,19 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
+from kuro.core.statistics import describe
 from kuro.core.statuses import END_STATUSES
 from kuro.core.values import decode_value
 
 __all__ = [
     "ConfigState",
+    "ConfigStatistics",
     "TrialLike",
     "complete_bests",
     "config_score",
+    "config_statistics",
     "config_trials_done",
     "mean_std",
     "objective_value",
@@ -95,6 +103,28 @@ def mean_std(values: Sequence[float]) -> tuple[float, float]:
     # statistics refuses infinities; plain float arithmetic says what they mean.
     mean = sum(values) / len(values)
     return mean, 0.0 if len(values) == 1 else math.nan
+
+
+class ConfigStatistics(NamedTuple):
+    """A configuration's complete trials' bests, summarised: their number, mean, sample
+    standard deviation (``mean_std``'s) and the 95% Student-t interval of the mean
+    (``describe``'s: NaN for one value, or beside an infinity)."""
+
+    n: int
+    mean: float
+    std: float
+    ci_low: float
+    ci_high: float
+
+
+def config_statistics(values: Sequence[float]) -> ConfigStatistics:
+    """``ConfigStatistics`` of non-NaN values (all NaN for none)."""
+    mean, std = mean_std(values)
+    if not all(math.isfinite(v) for v in values):
+        # No interval beside an infinity (numpy would warn on +inf and -inf together).
+        return ConfigStatistics(len(values), mean, std, math.nan, math.nan)
+    described = describe(values)
+    return ConfigStatistics(len(values), mean, std, described.ci_low, described.ci_high)
 
 
 def config_score(

@@ -20,8 +20,8 @@ from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.scoring import (
     complete_bests,
     config_score,
+    config_statistics,
     config_trials_done,
-    mean_std,
 )
 from kuro.server.queue.space import distributions_of
 from kuro.server.queue.studies import Config, build_study
@@ -66,11 +66,14 @@ def sweep_list() -> list[dict[str, Any]]:
 
 
 def sweep_detail(*, sweep_id: int) -> dict[str, Any]:
-    """A sweep's progress by trial status, each configuration with mean ± std of its
-    trials' best objective values, and the best configuration so far (in four queries).
+    """A sweep's progress by trial status, each configuration with the mean, std and 95%
+    interval of the mean (Student t) of its trials' best objective values, and the best
+    configuration so far (in four queries).
 
-    ``value`` is a scored configuration's value; ``mean`` and ``std`` are None without a
-    complete trial, ``std`` NaN when an infinite best leaves no spread to speak of."""
+    ``value`` is a scored configuration's value; ``mean``, ``std``, ``ci_low`` and
+    ``ci_high`` are None without a complete trial; ``std`` is NaN when an infinite best
+    leaves no spread to speak of, the interval NaN then and for a single complete trial.
+    ``n_complete`` is the number of values they summarise."""
     sweep = _get_sweep(sweep_id)
     configs = list(sweep.configs.order_by("number"))
     trials = list(
@@ -89,7 +92,7 @@ def sweep_detail(*, sweep_id: int) -> dict[str, Any]:
             # Done but not yet told to the sampler (that happens at the next ask).
             state, value = config_score(trials=mine, summaries=summaries, objective=objective)
         bests = complete_bests(mine, summaries, objective)
-        mean, std = mean_std(bests)
+        stats = config_statistics(bests)
         rows.append(
             {
                 "number": config.number,
@@ -97,9 +100,11 @@ def sweep_detail(*, sweep_id: int) -> dict[str, Any]:
                 "params": config.params,
                 "state": state,
                 "value": value,
-                "mean": mean if bests else None,
-                "std": std if bests else None,
-                "n_complete": len(bests),
+                "mean": stats.mean if bests else None,
+                "std": stats.std if bests else None,
+                "ci_low": stats.ci_low if bests else None,
+                "ci_high": stats.ci_high if bests else None,
+                "n_complete": stats.n,
                 "status_counts": dict(
                     Counter(t.status for t in by_experiment[config.experiment_id])
                 ),

@@ -1,0 +1,175 @@
+"""Which setting wins: verdict cards and forest charts per metric, the aggregates and
+trials grids and the JSON preview, for the selection (the group when none)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from dash import Input, Output, callback, html
+
+from kuro.dashboard.comparison import settings, statistic_text
+from kuro.dashboard.components.cards import empty_state, note, verdict_card
+from kuro.dashboard.components.chart import chart
+from kuro.dashboard.components.grid import FilterGrid
+from kuro.dashboard.figures.forest import forest_figure
+from kuro.dashboard.mount import PREFIX
+from kuro.dashboard.pages.compare.group import (
+    GROUP_FIELDS,
+    comparisons_from_store,
+    in_scope,
+    selected_ids,
+)
+from kuro.dashboard.stores import from_store, to_store
+from kuro.dashboard.tables import (
+    aggregate_table,
+    experiment_hovers,
+    experiment_labels,
+    trial_table,
+)
+
+__all__ = ["SELECTION_VIEWS", "settings_by_metric", "show_selection"]
+
+
+def settings_by_metric(
+    data: dict[str, Any],
+    comparisons: dict[str, Any],
+    ids: list[int],
+    group_by: str | None,
+    names: list[str] | None = None,
+) -> list[tuple[dict[str, str], list[dict[str, Any]]]]:
+    labels = experiment_labels(data["experiments"])
+    hovers = experiment_hovers(data["experiments"])
+    out = []
+    for metric in data["metrics"]:
+        if names and metric["name"] not in names:
+            continue
+        comparison = comparisons.get("metrics", {}).get(metric["name"])
+        if comparison is None:
+            continue
+        rows = settings(
+            comparison, experiment_ids=ids, group_by=group_by, labels=labels, hovers=hovers
+        )
+        out.append((metric, rows))
+    return out
+
+
+@callback(
+    Output("compare-selection", "children"),
+    Output("compare-scope", "children"),
+    Output("compare-bars", "children"),
+    Output(FilterGrid.ids.grid("compare-aggregates"), "rowData"),
+    Output(FilterGrid.ids.grid("compare-aggregates"), "columnDefs"),
+    Output(FilterGrid.ids.grid("compare-aggregates"), "style"),
+    Output(FilterGrid.ids.grid("compare-trials"), "rowData"),
+    Output(FilterGrid.ids.grid("compare-trials"), "columnDefs"),
+    Output(FilterGrid.ids.grid("compare-trials"), "style"),
+    Output("compare-json", "children"),
+    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    Input("compare-group", "data"),
+    Input("compare-comparison", "data"),
+    Input("compare-metric-filter", "value"),
+    Input("compare-group-by", "value"),
+    prevent_initial_call=True,  # the layout draws the first view
+)
+def show_selection(
+    selected: Any,
+    stored: dict[str, Any] | None,
+    stored_comparison: dict[str, Any] | None,
+    names: list[str] | None,
+    group_by: str | None = None,
+) -> tuple:
+    """Verdicts, forest charts, aggregates, trials and JSON of the selection (the group
+    when none), by the chosen statistic, per setting (experiment or group-by value)."""
+    if not stored:
+        empty = FilterGrid.fit(0)
+        return "", "", None, [], [], empty, [], [], empty, ""
+    data = from_store(stored, GROUP_FIELDS)
+    comparisons = comparisons_from_store(stored_comparison)
+    ids = selected_ids(selected)
+    experiments = in_scope(data, ids)
+    labels = experiment_labels(data["experiments"])
+    statistic = statistic_text(comparisons.get("statistic", "best"), comparisons.get("step"))
+    by_metric = settings_by_metric(data, comparisons, ids, group_by, names)
+    forests, cards = [], []
+    for metric, rows in by_metric:
+        figure, info = forest_figure(
+            metric=metric["name"], mode=metric["mode"], rows=rows, statistic=statistic
+        )
+        if info["drawn"] or info["left_out"]:
+            notes = []
+            if info["left_out"]:
+                notes.append(
+                    note(
+                        "Not drawn (an infinite mean has no place on an axis): "
+                        + ", ".join(info["left_out"])
+                    )
+                )
+            if info["cut"]:
+                notes.append(note(f"{info['cut']} more settings are in the table below."))
+            attributes: dict[str, Any] = {"data-metric": metric["name"]}
+            forests.append(
+                html.Div(
+                    [chart(figure) if info["drawn"] else None, *notes],
+                    className="kuro-chart",
+                    **attributes,
+                )
+            )
+            cards.append(verdict_card(metric, rows))
+    if comparisons.get("error"):
+        panels: list[Any] = [empty_state("Nothing to compare yet", comparisons["error"])]
+    elif forests:
+        panels = [
+            html.Div(cards, className="kuro-verdicts"),
+            html.Div(forests, className="kuro-chart-grid"),
+        ]
+    else:
+        panels = [
+            empty_state(
+                "No metric values yet",
+                "Charts appear once trials complete with values of the chosen statistic.",
+            )
+        ]
+    aggregate_rows, aggregate_columns = aggregate_table(by_metric, statistic)
+    trial_rows, trial_columns = trial_table(experiments, data["metrics"], labels, f"{PREFIX}trial/")
+    n = len(data["experiments"])
+    selection = f"{len(ids)} of {n} selected" if ids else f"none of {n} selected"
+    unit = f"settings of {group_by} (other keys pooled)" if group_by else "experiments"
+    scope = (
+        f"Over the {len(ids)} selected experiments, as {unit}; mean of {statistic} over "
+        "complete trials, with its 95% interval."
+        if ids
+        else f"Over all {n} experiments of the group, as {unit} (select rows to narrow); "
+        f"mean of {statistic} over complete trials, with its 95% interval."
+    )
+    preview = {"group": data["group"], "metrics": data["metrics"], "experiments": experiments}
+    text = json.dumps(to_store(preview, GROUP_FIELDS), indent=1)
+    if len(text) > 200_000:
+        text = text[:200_000] + "\n… (cut here; download the JSON for everything)"
+    return (
+        selection,
+        scope,
+        panels,
+        aggregate_rows,
+        aggregate_columns,
+        FilterGrid.fit(len(aggregate_rows), max_height=380),
+        trial_rows,
+        trial_columns,
+        FilterGrid.fit(len(trial_rows), max_height=420),
+        text,
+    )
+
+
+SELECTION_VIEWS = (
+    "selection",
+    "scope",
+    "bars",
+    "aggregate_rows",
+    "aggregate_columns",
+    "aggregate_style",
+    "trial_rows",
+    "trial_columns",
+    "trial_style",
+    "json",
+)
+"""The keys of ``show_selection``'s outputs in ``first_view``."""
