@@ -45,6 +45,7 @@ __all__ = [
     "Description",
     "Versus",
     "describe",
+    "rank",
     "trials_needed",
     "versus",
 ]
@@ -87,16 +88,22 @@ class Description:
 def describe(values: Sequence[float], *, bootstrap: int = 0, seed: int = 0) -> Description:
     """Summarise per-trial values; with ``bootstrap`` resamples, also a percentile-bootstrap
     interval of the mean, reproducible for a given ``seed``."""
-    x = _clean(values)
+    # Values near the float limits overflow in sums and squares: the result is then an
+    # infinite mean or spread (no interval), not a warning in the server's log.
+    with np.errstate(all="ignore"):
+        return _describe(_clean(values), bootstrap, seed)
+
+
+def _describe(x: NDArray[np.float64], bootstrap: int, seed: int) -> Description:
     n = len(x)
     if n == 0:
         return Description(0, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN)
     mean = float(np.mean(x))
     median = float(np.median(x))
     iqm = float(stats.trim_mean(x, 0.25))
-    if n < 2 or not np.all(np.isfinite(x)):
+    std = float(np.std(x, ddof=1)) if n > 1 else _NAN
+    if n < 2 or not np.all(np.isfinite(x)) or not math.isfinite(mean) or not math.isfinite(std):
         return Description(n, mean, _NAN, _NAN, _NAN, _NAN, median, iqm)
-    std = float(np.std(x, ddof=1))
     sem = std / math.sqrt(n)
     half = float(stats.t.ppf((1 + CONFIDENCE) / 2, n - 1)) * sem
     low, high = mean - half, mean + half
@@ -184,7 +191,11 @@ def _probability_of_improvement(
 
 def versus(leader: Sequence[float], other: Sequence[float], mode: Mode) -> Versus:
     """Compare ``other``'s per-trial values with the ``leader``'s; see ``Versus``."""
-    x, y = _clean(leader), _clean(other)
+    with np.errstate(all="ignore"):
+        return _versus(_clean(leader), _clean(other), mode)
+
+
+def _versus(x: NDArray[np.float64], y: NDArray[np.float64], mode: Mode) -> Versus:
     n1, n2 = len(x), len(y)
     if n1 == 0 or n2 == 0:
         return Versus(_NAN, _NAN, _NAN, _NAN, _NAN, False, None, "no value to compare")
@@ -199,12 +210,19 @@ def versus(leader: Sequence[float], other: Sequence[float], mode: Mode) -> Versu
         return Versus(difference, _NAN, _NAN, _NAN, improvement, False, None, words)
     v1, v2 = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))
     se = math.sqrt(v1 / n1 + v2 / n2)
+    if not (math.isfinite(difference) and math.isfinite(se)):
+        words = "values too large to test: the means can only be ranked"
+        return Versus(difference, _NAN, _NAN, _NAN, improvement, False, None, words)
     if se == 0:
         if difference == 0:
             return Versus(0.0, 0.0, 0.0, 1.0, improvement, False, None, "tied with the leader")
         words = "separated: every trial of each setting gave the same value"
         return Versus(difference, difference, difference, 0.0, improvement, True, 0, words)
-    df = (v1 / n1 + v2 / n2) ** 2 / ((v1 / n1) ** 2 / (n1 - 1) + (v2 / n2) ** 2 / (n2 - 1))
+    # Welch-Satterthwaite degrees of freedom, on the variances of the means scaled by the
+    # larger one: tiny spreads would otherwise underflow to 0 / 0.
+    a, b = v1 / n1, v2 / n2
+    a, b = a / max(a, b), b / max(a, b)
+    df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
     half = float(stats.t.ppf((1 + CONFIDENCE) / 2, df)) * se
     # Welch's t-test, as scipy.stats.ttest_ind(equal_var=False) computes it (without its
     # warning for nearly identical samples, which are a tie here, not a fault).
@@ -229,3 +247,33 @@ def versus(leader: Sequence[float], other: Sequence[float], mode: Mode) -> Versu
     return Versus(
         difference, difference - half, difference + half, p_value, improvement, False, more, words
     )
+
+
+def rank(rows: list[dict[str, Any]], mode: Mode, *, tie: str) -> dict[str, Any] | None:
+    """Sort settings in place by mean, best first under ``mode`` (no value last, ties by the
+    ``tie`` field), number them (``rank`` from 1), and compare each with the leader
+    (``versus_leader``: ``versus(...).as_dict()``, None for the leader and when there is
+    none). Each row has ``mean`` and ``values``; answers the leader row, or None.
+
+    >>> rows = [{"k": "a", "mean": 0.8, "values": [0.8, 0.8]},
+    ...         {"k": "b", "mean": 0.9, "values": [0.9, 0.9]}]
+    >>> rank(rows, "max", tie="k")["k"], [(r["k"], r["rank"]) for r in rows]
+    ('b', [('b', 1), ('a', 2)])
+    """
+
+    def key(row: dict[str, Any]) -> tuple[float, Any]:
+        mean = row["mean"]
+        if math.isnan(mean):
+            return (math.inf, row[tie])
+        return (-mean if mode == "max" else mean, row[tie])
+
+    rows.sort(key=key)
+    leader = rows[0] if rows and not math.isnan(rows[0]["mean"]) else None
+    for number, row in enumerate(rows, start=1):
+        row["rank"] = number
+        row["versus_leader"] = (
+            None
+            if leader is None or row is leader
+            else versus(leader["values"], row["values"], mode).as_dict()
+        )
+    return leader

@@ -92,7 +92,10 @@ def create_app() -> dash.Dash:
     # process: render it once here, so a gunicorn worker that has not served the page yet
     # can still serve the bundles the page asks for. Dash also builds every page's layout
     # once then (to validate callbacks), and the compare page's layout reads the database:
-    # close that connection, so no forked worker inherits it.
+    # close that connection, so no forked worker inherits it (but not one inside a
+    # transaction, as a test's is: closing it there would end the test's database).
     app.server.test_client().get(PREFIX)
-    connections.close_all()
+    for connection in connections.all(initialized_only=True):
+        if not connection.in_atomic_block:
+            connection.close()
     return app

@@ -24,12 +24,11 @@ the other keys). Output rows, ranked best first::
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from kuro.core.canonical import canonical_text
-from kuro.core.statistics import describe, versus
+from kuro.core.statistics import describe, rank
 from kuro.dashboard.aggregation import flatten
 
 __all__ = [
@@ -116,17 +115,6 @@ def _sort_key(value: Any) -> tuple[int, Any]:
     return (1, str(value))
 
 
-def _rank(rows: list[dict[str, Any]], mode: str) -> list[dict[str, Any]]:
-    def key(row: dict[str, Any]) -> tuple[float, str]:
-        mean = row["mean"]
-        if math.isnan(mean):
-            return (math.inf, row["key"])
-        return (-mean if mode == "max" else mean, row["key"])
-
-    rows.sort(key=key)
-    return rows
-
-
 def settings(
     comparison: Mapping[str, Any],
     *,
@@ -194,12 +182,5 @@ def settings(
                 **{k: getattr(describe(values), k) for k in _DESCRIBED},
             }
         )
-    _rank(rows, mode)
-    leader = rows[0] if rows and not math.isnan(rows[0]["mean"]) else None
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-        if leader is None or row is leader:
-            row["versus_leader"] = None
-        else:
-            row["versus_leader"] = versus(leader["values"], row["values"], mode).as_dict()
+    rank(rows, mode, tie="key")
     return rows

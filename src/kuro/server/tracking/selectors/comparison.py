@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any, Literal
 
 from kuro.core.errors import InvalidInput, NotFound
-from kuro.core.statistics import describe, versus
+from kuro.core.statistics import describe, rank
 from kuro.server.tracking.models import Experiment, Group, Metric, Point, Summary, Trial
 
 __all__ = ["STATISTICS", "Statistic", "metric_comparison"]
@@ -41,12 +41,6 @@ def _trial_values(
         else:
             out[trial_id] = _float(last)
     return out
-
-
-def _sort_key(mode: str, mean: float) -> float:
-    if math.isnan(mean):
-        return math.inf
-    return -mean if mode == "max" else mean
 
 
 def metric_comparison(
@@ -101,14 +95,7 @@ def metric_comparison(
                 **description.as_dict(),
             }
         )
-    rows.sort(key=lambda row: (_sort_key(chosen.mode, row["mean"]), row["experiment_id"]))
-    leader = rows[0] if rows and not math.isnan(rows[0]["mean"]) else None
-    for rank, row in enumerate(rows, start=1):
-        row["rank"] = rank
-        if leader is None or row is leader:
-            row["versus_leader"] = None
-        else:
-            row["versus_leader"] = versus(leader["values"], row["values"], chosen.mode).as_dict()
+    leader = rank(rows, chosen.mode, tie="experiment_id")
     return {
         "group": found.name,
         "metric": chosen.name,
