@@ -2,6 +2,7 @@
 
 from kuro._version import __version__
 from kuro.client import Api, Experiment, Trial, Worker
+from kuro.core import errors as _errors
 from kuro.core.errors import (
     AuthError,
     Conflict,
@@ -41,6 +42,6 @@ __all__ = [
 
 # The client's classes say they are ``kuro.Worker`` and so on (reprs, docs, tracebacks),
 # not the private module that defines them: the habit of httpx's ``__init__``.
-for _public in (Api, Experiment, Trial, Worker):
+for _public in (Api, Experiment, Trial, Worker, *_errors.ERROR_CLASSES):
     _public.__module__ = "kuro"
 del _public

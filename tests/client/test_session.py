@@ -35,8 +35,8 @@ def _runtime_imports(path: Path) -> set[str]:
 
 
 def test_public_classes_are_named_kuro():
-    """``kuro.Worker`` and the others say so in reprs and tracebacks."""
-    for cls in (kuro.Api, kuro.Experiment, kuro.Trial, kuro.Worker):
+    """``kuro.Worker``, ``kuro.NotFound`` and the others say so in reprs and tracebacks."""
+    for cls in (kuro.Api, kuro.Experiment, kuro.Trial, kuro.Worker, kuro.NotFound):
         assert cls.__module__ == "kuro"
         assert repr(cls) == f"<class 'kuro.{cls.__name__}'>"
 
