@@ -134,3 +134,15 @@ def _trials_needed_by_loop(d):
 def test_trials_needed_is_the_smallest_n_reaching_the_power(d):
     """The fast search finds the n the plain loop over n finds."""
     assert trials_needed(d) == _trials_needed_by_loop(d) == trials_needed(-d)
+
+
+def test_the_shared_field_names_are_the_dataclasses_floats():
+    """``kuro.core.comparison`` names exactly the float fields the statistics produce."""
+    from dataclasses import fields
+
+    from kuro.core.comparison import DESCRIPTION_FLOATS, VERSUS_FLOATS
+    from kuro.core.statistics import Description, Versus
+
+    floats = {f.name for f in fields(Description) if f.type == "float"}
+    assert set(DESCRIPTION_FLOATS) == floats
+    assert set(VERSUS_FLOATS) == {f.name for f in fields(Versus) if f.type == "float"}

@@ -9,6 +9,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from kuro.core.comparison import STATISTICS
+
 __all__ = ["format_table", "register"]
 
 _MAX_KEYS = 4
@@ -22,7 +24,7 @@ def register(commands: Any) -> None:
     compare.add_argument("--metric", required=True, help="the metric to compare on")
     compare.add_argument(
         "--statistic",
-        choices=["best", "last", "step", "summary"],
+        choices=STATISTICS,
         default="best",
         help="each trial's value: its best (by the metric's mode), its last, its value at "
         "--step, or its summary value (default: best)",

@@ -15,6 +15,7 @@ import httpx
 from kuro.client._config import api_retry, server_url
 from kuro.client._experiment import Metrics, metric_specs
 from kuro.client._transport import HttpTransport, Transport
+from kuro.core.comparison import DESCRIPTION_FLOATS, VERSUS_FLOATS
 from kuro.core.export import export_columns, export_rows
 from kuro.core.values import decode_value, decode_values
 
@@ -49,20 +50,6 @@ class History(list[dict[str, Any]]):
         ]
         columns = ["trial_id", "metric", "step", "value", "time"]
         return _pandas().DataFrame.from_records(rows, columns=columns)
-
-
-_DESCRIPTION_FIELDS = (
-    "mean",
-    "std",
-    "sem",
-    "ci_low",
-    "ci_high",
-    "median",
-    "iqm",
-    "bootstrap_low",
-    "bootstrap_high",
-)
-_VERSUS_FIELDS = ("difference", "ci_low", "ci_high", "p_value", "probability_of_improvement")
 
 
 def _decode_fields(record: dict[str, Any], fields: tuple[str, ...]) -> None:
@@ -226,10 +213,10 @@ class Api:
         answer = self._get_object("/compare", **params)
         if not encoded:
             for row in answer["experiments"]:
-                _decode_fields(row, _DESCRIPTION_FIELDS)
+                _decode_fields(row, DESCRIPTION_FLOATS)
                 row["values"] = decode_values(row["values"])
                 if row["versus_leader"] is not None:
-                    _decode_fields(row["versus_leader"], _VERSUS_FIELDS)
+                    _decode_fields(row["versus_leader"], VERSUS_FLOATS)
         return Comparison(answer)
 
     def export(self, group: str) -> Export:

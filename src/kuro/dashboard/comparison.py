@@ -28,6 +28,7 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from kuro.core.canonical import canonical_text
+from kuro.core.comparison import DESCRIPTION_FLOATS, VERSUS_FLOATS
 from kuro.core.statistics import describe, rank
 from kuro.dashboard.aggregation import flatten
 
@@ -48,23 +49,7 @@ STATISTICS = {
 }
 """The per-trial statistic of the comparison (``selectors.metric_comparison``)."""
 
-COMPARISON_FIELDS = frozenset(
-    {
-        "values",
-        "mean",
-        "std",
-        "sem",
-        "ci_low",
-        "ci_high",
-        "median",
-        "iqm",
-        "bootstrap_low",
-        "bootstrap_high",
-        "difference",
-        "p_value",
-        "probability_of_improvement",
-    }
-)
+COMPARISON_FIELDS = frozenset({"values", *DESCRIPTION_FLOATS, *VERSUS_FLOATS})
 """The float fields of a comparison, written as wire values in the page's store."""
 
 MISSING = "(unset)"

@@ -5,19 +5,14 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from typing import Any, Literal
+from typing import Any
 
+from kuro.core.comparison import STATISTICS, Statistic
 from kuro.core.errors import InvalidInput, NotFound
 from kuro.core.statistics import describe, rank
 from kuro.server.tracking.models import Experiment, Group, Metric, Point, Summary, Trial
 
-__all__ = ["STATISTICS", "Statistic", "metric_comparison"]
-
-Statistic = Literal["best", "last", "step", "summary"]
-STATISTICS: tuple[Statistic, ...] = ("best", "last", "step", "summary")
-"""How one trial gives one value: its ``best`` by the metric's mode, its ``last`` value,
-its value at a ``step``, or its ``summary`` value (a metric reported once; for a series,
-its last value)."""
+__all__ = ["metric_comparison"]
 
 
 def _float(value: float | None) -> float:
