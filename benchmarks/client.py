@@ -6,7 +6,9 @@ while the background sender delivers), beside a bare ``deque.append`` timed the 
 One trial reports 1,000,000 points as fast as it can: the time from the first call until
 the server has committed every point (``Worker.flush``), as a ratio to the server's own
 batch-ingest rate (``benchmarks.server.api_rate``: 1,000,000 points in pre-built 10,000-point
-requests, 4 in flight) measured in the same run on a server of its own.
+requests, 4 in flight) measured in the same run on a server of its own. The median cost
+of ``experiment.trial()`` (acquire, then end) with the run context captured and sent, beside
+the same with capture off, and the one-off cost of capturing the context in this process.
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from pathlib import Path
 import kuro
 from benchmarks.report import figure, ratio
 from benchmarks.server import api_rate
+from kuro.client._context import capture_context
 from kuro.server.testing import LiveServer
 
 CALLS = 100_000
+TRIALS = 200
 POINTS = int(os.environ.get("KURO_BENCH_CLIENT_POINTS", "1000000"))
 
 
@@ -69,6 +73,29 @@ def end_to_end(server: LiveServer, spool: Path) -> float:
     return POINTS / elapsed
 
 
+def trial_cost(server: LiveServer, spool: Path, *, capture: bool) -> float:
+    """Median seconds of one ``experiment.trial()`` call (each trial then ended)."""
+    name = f"bench-trial-{'on' if capture else 'off'}"
+    worker = kuro.Worker(name, server.url, spool_dir=spool, capture=capture)
+    experiment = worker.experiment("bench-client", name, metrics=["loss"], n_trials=TRIALS)
+    costs = []
+    for _ in range(TRIALS):
+        started = time.perf_counter()
+        trial = experiment.trial()
+        costs.append(time.perf_counter() - started)
+        assert trial is not None
+        trial.end()
+    worker.close()
+    return statistics.median(costs)
+
+
+def capture_cost() -> float:
+    """Seconds to capture this process's run context once (git, packages), cold."""
+    started = time.perf_counter()
+    capture_context()
+    return time.perf_counter() - started
+
+
 def _fresh_server(data_dir: Path) -> LiveServer:
     server = LiveServer(data_dir, workers=2, database_url=None)
     server.start()
@@ -90,6 +117,8 @@ def run() -> None:
             try:
                 client = end_to_end(server, tmp / "spool")
                 cost, append = enqueue_costs(server, tmp / "spool")
+                trial_off = trial_cost(server, tmp / "spool", capture=False)
+                trial_on = trial_cost(server, tmp / "spool", capture=True)
             finally:
                 server.stop()
     finally:
@@ -102,3 +131,7 @@ def run() -> None:
     figure(f"client end to end, {POINTS:,} points until committed", client, "points/s")
     figure("server batch ingest (benchmarks.server.api_rate)", ingest, "points/s")
     ratio("client end to end / server batch ingest", client, ingest, ">= 0.5")
+    figure(f"experiment.trial(), capture on, median of {TRIALS}", trial_on * 1e3, "ms")
+    figure(f"experiment.trial(), capture off, median of {TRIALS}", trial_off * 1e3, "ms")
+    ratio("trial() capture on / capture off", trial_on, trial_off, "<= 1.1")
+    figure("run context capture, once per process (git, packages)", capture_cost() * 1e3, "ms")

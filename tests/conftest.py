@@ -32,6 +32,13 @@ def _open_server(settings):
     settings.KURO_AUTH = False
 
 
+@pytest.fixture(autouse=True)
+def _no_capture(monkeypatch):
+    """Workers send no run context, so tests that count requests in a spool count only
+    their own; the run context tests (``tests/client/test_context.py``) turn it on."""
+    monkeypatch.setenv("KURO_CAPTURE", "off")
+
+
 class JsonClient:
     """Django's test client speaking JSON: answers ``(status, decoded body)``."""
 

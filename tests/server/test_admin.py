@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from kuro.server.accounts.services import token_create
 from kuro.server.queue.services import sweep_create, work_claim, work_enqueue
-from kuro.server.tracking.services import PointSeries, points_ingest
+from kuro.server.tracking.services import PointSeries, points_ingest, trial_context_record
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +44,7 @@ def test_changelist_search_and_change_pages_load(admin_client, model):
     )
     work_claim(worker="w", sweep_id=sweep.pk)
     token_create(name="t")
+    trial_context_record(trial_id=trial.pk, context={"argv": ["g.py"]}, packages=["g==1"])
     opts = model._meta
     url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
     assert admin_client.get(url).status_code == 200

@@ -155,6 +155,15 @@ def _on_full(given: str | None) -> str:
     return on_full
 
 
+def _capture(given: bool | None) -> bool:
+    if given is not None:
+        return given
+    text = (os.environ.get("KURO_CAPTURE") or "on").strip().lower()
+    if text not in ("on", "off"):
+        raise InvalidInput(f"KURO_CAPTURE is 'on' or 'off', not {text!r}", field="KURO_CAPTURE")
+    return text == "on"
+
+
 def _mode(given: str | None) -> str:
     mode = given or os.environ.get("KURO_MODE") or "online"
     if mode not in MODES:
@@ -175,6 +184,8 @@ class Config:
     heartbeat: float
     token: str | None
     on_full: str = "drop"
+    capture: bool = True
+    """Whether each trial sends its run context (``kuro.client._context``)."""
 
     @property
     def offline(self) -> bool:
@@ -192,6 +203,7 @@ class Config:
         heartbeat: float | None = None,
         token: str | None = None,
         on_full: str | None = None,
+        capture: bool | None = None,
     ) -> Config:
         return cls(
             server=server_url(server),
@@ -202,6 +214,7 @@ class Config:
             heartbeat=_number(heartbeat, "KURO_HEARTBEAT", 30.0, float),
             token=resolve_token(token),
             on_full=_on_full(on_full),
+            capture=_capture(capture),
         )
 
 

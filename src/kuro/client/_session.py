@@ -121,21 +121,22 @@ class Session:
         self,
         kind: str,
         path: str,
-        body: dict[str, Any],
+        body: dict[str, Any] | bytes,
         *,
         key: Key | None = None,
         defines: str | None = None,
     ) -> None:
         """``put`` a POST to ``path``. About an experiment or a trial, ``path`` has ``{}``
         for its ``key``, filled in on delivery when ``key`` is a local reference; the answer
-        gives the local reference ``defines`` its id."""
+        gives the local reference ``defines`` its id. ``body`` may come already encoded."""
         refs = False
         extra: dict[str, Any] = {}
         if key is not None:
             path, refs = path_to(path, key), is_local(key)
             if kind == "end":
                 extra["trial"] = key  # the sender notes the trial's dropped points there
-        self.put(Op(kind, "POST", path, dumps(body), refs=refs, defines=defines, extra=extra))
+        content = body if isinstance(body, bytes) else dumps(body)
+        self.put(Op(kind, "POST", path, content, refs=refs, defines=defines, extra=extra))
 
     def resolve(self, key: Key) -> int | None:
         """The server's id for ``key``; None while it is a local reference not yet delivered."""

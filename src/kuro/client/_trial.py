@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from kuro.client._config import agent_trial, agent_worker
+from kuro.client._context import run_context_body
 from kuro.client._session import process_worker
 from kuro.client._spool import Key
 from kuro.core.errors import Conflict, InvalidInput
@@ -66,6 +67,10 @@ class Trial:
         summaries = (data or {}).get("summaries") or {}
         self._steps: dict[str, int] = {n: s["last_step"] + 1 for n, s in summaries.items()}
         session.track(key)
+        if session.config.capture and not (data or {}).get("context"):
+            # Queued after the acquire, in order: offline and through outages it waits in
+            # the spool with the rest. A resumed trial keeps the context it has.
+            session.request("context", "/trials/{}/context", run_context_body(), key=key)
 
     @property
     def id(self) -> int | None:

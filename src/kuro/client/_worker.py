@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from kuro.client._config import BATCH_DELAY, BATCH_SIZE, Config
+from kuro.client._context import prefetch_context
 from kuro.client._experiment import Experiment, Metrics, metric_specs
 from kuro.client._session import Session, provide_process_worker
 from kuro.client._spool import local_ref
@@ -38,7 +39,9 @@ class Worker:
     (``KURO_ON_FULL``: 'drop', the default, or 'block': what to do once ``max_pending``
     points wait in memory because neither the spool's disk nor the server takes them; see
     ``kuro.client._sender``), ``heartbeat`` (seconds between heartbeats of a running
-    trial, ``KURO_HEARTBEAT``, 30), ``token`` (the API token, ``KURO_TOKEN``).
+    trial, ``KURO_HEARTBEAT``, 30), ``token`` (the API token, ``KURO_TOKEN``), ``capture``
+    (``KURO_CAPTURE``: 'on', the default, or 'off': whether each trial sends its run
+    context, see ``kuro.client._context``).
     ``transport`` is an ``httpx`` transport (tests) or a ``kuro`` ``Transport``. Batches
     hold at most ``batch_size`` points, and never more than the server takes (it says so in
     its health answer). A ``server`` that is not an http(s) URL raises ``kuro.InvalidInput``.
@@ -58,6 +61,7 @@ class Worker:
         batch_size: int = BATCH_SIZE,
         batch_delay: float = BATCH_DELAY,
         token: str | None = None,
+        capture: bool | None = None,
         transport: httpx.BaseTransport | Transport | None = None,
     ) -> None:
         self.name = check_name(name, "name")
@@ -70,6 +74,7 @@ class Worker:
             on_full=on_full,
             heartbeat=heartbeat,
             token=token,
+            capture=capture,
         )
         self.server = config.server
         self.offline = config.offline
@@ -81,6 +86,8 @@ class Worker:
             self.name, config, transport, batch_size=batch_size, batch_delay=batch_delay
         )
         """The machinery this worker shares with its experiments and trials."""
+        if config.capture:
+            prefetch_context()
         self.session.start({"name": self.name, **system_info()})
         atexit.register(self.close)
 

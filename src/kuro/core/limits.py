@@ -20,13 +20,17 @@ from typing import Any
 from kuro.core.errors import InvalidInput
 
 __all__ = [
+    "ARGV_MAX",
     "BATCH_ID_MAX",
+    "CONTEXT_TEXT_MAX",
     "DEFAULTS",
+    "DIFF_MAX",
     "ERROR_TEXT_MAX",
     "GRID_MAX",
     "IDENTIFIER_MAX",
     "ID_MAX",
     "NAME_MAX",
+    "PACKAGES_MAX",
     "STEP_MAX",
     "STEP_MIN",
     "TEXT_MAX",
@@ -44,6 +48,14 @@ TEXT_MAX = 300
 ERROR_TEXT_MAX = 65_536
 """The error text of a failed trial; the client keeps its tail."""
 BATCH_ID_MAX = 100
+DIFF_MAX = 262_144
+"""Characters of a trial's git diff in its run context; the client cuts a longer one."""
+ARGV_MAX = 1_000
+"""Arguments of a trial's command line in its run context, each at most CONTEXT_TEXT_MAX."""
+CONTEXT_TEXT_MAX = 4_096
+"""Characters of one text of a run context (an argument, the working directory, ...)."""
+PACKAGES_MAX = 10_000
+"""Installed distributions listed in a run context."""
 STEP_MIN, STEP_MAX = -(2**63), 2**63 - 1
 """A step fits in a signed 64-bit integer."""
 ID_MAX = 2**63 - 1

@@ -36,6 +36,7 @@ OPERATIONS = [
     ("POST", "/experiments/{experiment_id}/trials", {"worker": "w2"}),
     ("GET", "/trials/{trial_id}", None),
     ("POST", "/trials/{trial_id}/heartbeat", {}),
+    ("POST", "/trials/{trial_id}/context", {"argv": ["train.py"]}),
     ("POST", "/trials/{trial_id}/end", {"status": "complete"}),
     (
         "POST",

@@ -1,5 +1,5 @@
 """The trial page (``/dashboard/trial/<id>``): status, worker, timings, hyper-parameters,
-summaries and every series metric of one trial."""
+summaries, every series metric and the run context (what the trial was) of one trial."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from kuro.dashboard.mount import PREFIX, group_href
 from kuro.dashboard.tables import duration
 from kuro.server.tracking import selectors
 
-__all__ = ["layout"]
+__all__ = ["context_section", "layout"]
 
 
 def layout(trial_id: str | None = None, **_: Any) -> html.Div:
@@ -61,6 +61,56 @@ def _value_table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> html.Tab
         ],
         className="kuro-table",
     )
+
+
+def context_section(context: dict[str, Any] | None) -> Any:
+    """What the trial was: commit, branch, command, host... and, folded, its diff and its
+    packages. Every value is a user's string, shown as text (Dash escapes it)."""
+    if not context:
+        return section(
+            "Context", empty_state("No run context", "The trial sent none (capture off).")
+        )
+    git = context.get("git")
+    scheduler = context.get("scheduler") or {}
+    facts = [
+        _fact("Commit", git["commit"] if git else "not a git repository"),
+        _fact("Branch", (git["branch"] or "—") if git else "—"),
+        _fact("Dirty", ("yes" if git["dirty"] else "no") if git else "—"),
+        _fact("Remote", (git["remote"] or "—") if git else "—"),
+        _fact("Command", " ".join(context.get("argv") or []) or "—"),
+        _fact("Working directory", context.get("cwd") or "—"),
+        _fact(
+            "Python",
+            f"{context.get('python_version') or '?'} ({context.get('python_executable') or '?'})",
+        ),
+        _fact("Host", context.get("hostname") or "—"),
+    ]
+    if context.get("cuda_visible_devices") is not None:
+        facts.append(_fact("CUDA_VISIBLE_DEVICES", context["cuda_visible_devices"]))
+    facts += [_fact(name, value) for name, value in sorted(scheduler.items())]
+    folds = []
+    if git and git["diff"]:
+        cut = " (cut)" if git["diff_truncated"] else ""
+        folds.append(
+            html.Details(
+                [
+                    html.Summary(f"Diff against the commit{cut}"),
+                    html.Pre(git["diff"], className="kuro-pre"),
+                ],
+                id="trial-context-diff",
+            )
+        )
+    packages = context.get("packages") or []
+    folds.append(
+        html.Details(
+            [
+                html.Summary(f"{len(packages)} packages"),
+                html.Pre("\n".join(packages), className="kuro-pre"),
+            ],
+            id="trial-context-packages",
+        )
+    )
+    return section("Context", [html.Div(facts, className="kuro-facts kuro-context-facts"), *folds])
 
 
 @callback(
@@ -157,5 +207,6 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
             if charts
             else empty_state("No series metric", "This trial logged only summary values."),
         ),
+        context_section(trial.get("context")),
     ]
     return content, subtitle

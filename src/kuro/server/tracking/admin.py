@@ -9,6 +9,7 @@ from kuro.server.tracking.models import (
     Group,
     IngestBatch,
     Metric,
+    PackageSet,
     Point,
     Summary,
     Trial,
@@ -73,8 +74,18 @@ class TrialAdmin(admin.ModelAdmin):
     list_filter = ["status", "extra", "experiment__group"]
     search_fields = ["experiment__identifier", "worker__name", "error"]
     list_select_related = ["experiment", "worker"]
-    raw_id_fields = ["experiment", "worker"]
+    raw_id_fields = ["experiment", "worker", "package_set"]
     readonly_fields = ["started_at"]
+
+
+@admin.register(PackageSet)
+class PackageSetAdmin(admin.ModelAdmin):
+    list_display = ["key", "created_at"]
+    search_fields = ["key"]
+    readonly_fields = ["key", "packages", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
 
 
 @admin.register(Point)

@@ -5,13 +5,14 @@ heartbeats, ends) are in ``kuro.server.endpoints``."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Query, Router
 
 from kuro import __version__
+from kuro.core.comparison import Statistic
 from kuro.core.errors import InvalidInput
 from kuro.core.limits import ID_MAX, STEP_MAX, STEP_MIN
 from kuro.server.tracking import selectors, services
@@ -20,6 +21,7 @@ from kuro.server.tracking.schemas import (
     AcquireIn,
     AcquireOut,
     ComparisonOut,
+    ContextIn,
     ErrorOut,
     ExperimentDetailOut,
     ExperimentIn,
@@ -117,7 +119,7 @@ def metric_comparison(
     request: HttpRequest,
     group: str,
     metric: str,
-    statistic: Literal["best", "last", "step", "summary"] = "best",
+    statistic: Statistic = "best",
     step: int | None = Query(None, ge=STEP_MIN, le=STEP_MAX),
     bootstrap: int = Query(0, ge=0, le=100_000),
 ) -> dict[str, Any]:
@@ -165,6 +167,22 @@ def trial_acquire(request: HttpRequest, experiment_id: PathId, body: AcquireIn):
 
 @router.get("/trials/{trial_id}", response={200: TrialDetailOut, **ERRORS}, tags=["trials"])
 def trial_detail(request: HttpRequest, trial_id: PathId):
+    return selectors.trial_detail(trial_id=trial_id)
+
+
+@router.post(
+    "/trials/{trial_id}/context", response={200: TrialDetailOut, **ERRORS}, tags=["trials"]
+)
+def trial_context_record(request: HttpRequest, trial_id: PathId, body: ContextIn):
+    """Record what the trial was (git state, command, host, packages); a resend sets the
+    same again."""
+    context = body.model_dump(exclude={"packages", "packages_hash"})
+    services.trial_context_record(
+        trial_id=trial_id,
+        context=context,
+        packages=body.packages,
+        packages_hash=body.packages_hash,
+    )
     return selectors.trial_detail(trial_id=trial_id)
 
 

@@ -93,6 +93,18 @@ class Experiment(models.Model):
         return f"{self.identifier} #{self.pk}"
 
 
+class PackageSet(models.Model):
+    """A set of installed distributions (``name==version``), stored once however many
+    trials ran with it; ``key`` is its hash."""
+
+    key = models.CharField(max_length=64, unique=True)
+    packages = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"package set {self.key[:12]} ({len(self.packages)})"
+
+
 class Trial(models.Model):
     """One run of an experiment. ``number`` counts the experiment's trials from 0; a trial
     whose worker went silent past its lease is ``lost`` (its slot is free again), and work
@@ -134,6 +146,12 @@ class Trial(models.Model):
     session = models.CharField(max_length=100, null=True, blank=True)
     # Made while offline beyond the experiment's n_trials: kept, never dropped.
     extra = models.BooleanField(default=False)
+    # What the trial was (git state, command, host...; see kuro.client._context), without
+    # its packages, which are a shared PackageSet.
+    context = models.JSONField(null=True, blank=True)
+    package_set = models.ForeignKey(
+        PackageSet, on_delete=models.PROTECT, null=True, blank=True, related_name="trials"
+    )
 
     class Meta:
         ordering = ["experiment", "number", "attempt"]

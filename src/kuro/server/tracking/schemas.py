@@ -7,12 +7,17 @@ from typing import Annotated, Any, Literal
 from ninja import Path, Query, Schema
 from pydantic import Field, PlainSerializer, StrictFloat, StrictInt
 
+from kuro.core.comparison import Statistic
 from kuro.core.limits import (
+    ARGV_MAX,
     BATCH_ID_MAX,
+    CONTEXT_TEXT_MAX,
+    DIFF_MAX,
     ERROR_TEXT_MAX,
     ID_MAX,
     IDENTIFIER_MAX,
     NAME_MAX,
+    PACKAGES_MAX,
     STEP_MAX,
     STEP_MIN,
     TEXT_MAX,
@@ -134,10 +139,45 @@ class TrialOut(Schema):
     summaries: dict[str, Summary]
 
 
+ContextText = Annotated[str, Field(max_length=CONTEXT_TEXT_MAX)]
+ShortText = Annotated[str, Field(max_length=300)]
+
+
+class GitIn(Schema):
+    commit: Annotated[str, Field(max_length=64)]
+    branch: ContextText = ""
+    dirty: bool = False
+    diff: Annotated[str, Field(max_length=DIFF_MAX)] = ""
+    diff_truncated: bool = False
+    remote: ContextText = ""
+
+
+class ContextIn(Schema):
+    """What a trial was (``kuro.client._context``); its packages are stored once per set."""
+
+    git: GitIn | None = None
+    argv: Annotated[list[ContextText], Field(max_length=ARGV_MAX)] = []
+    cwd: ContextText = ""
+    python_version: Annotated[str, Field(max_length=100)] = ""
+    python_executable: ContextText = ""
+    hostname: ShortText = ""
+    cuda_visible_devices: ShortText | None = None
+    scheduler: Annotated[
+        dict[
+            Literal["slurm_job_id", "slurm_array_job_id", "slurm_array_task_id", "kubernetes_pod"],
+            ShortText,
+        ],
+        Field(max_length=4),
+    ] = {}
+    packages: Annotated[list[ShortText], Field(max_length=PACKAGES_MAX)] = []
+    packages_hash: Annotated[str, Field(max_length=64)] | None = None
+
+
 class TrialDetailOut(TrialOut):
     group: str
     identifier: str
     hyper_parameters: dict[str, Any]
+    context: dict[str, Any] | None = None
 
 
 class AcquireIn(Schema):
@@ -313,7 +353,7 @@ class ComparisonOut(Schema):
     group: str
     metric: str
     mode: Mode
-    statistic: Literal["best", "last", "step", "summary"]
+    statistic: Statistic
     step: int | None
     leader_id: int | None
     experiments: list[ComparedExperimentOut]

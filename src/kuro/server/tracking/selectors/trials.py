@@ -82,7 +82,11 @@ def trial_dict(trial: Trial, summaries: dict[str, dict[str, Any]] | None) -> dic
 
 def trial_detail(*, trial_id: int) -> dict[str, Any]:
     """One trial with its experiment's setting and its summaries."""
-    trial = Trial.objects.select_related("experiment__group", "worker").filter(pk=trial_id).first()
+    trial = (
+        Trial.objects.select_related("experiment__group", "worker", "package_set")
+        .filter(pk=trial_id)
+        .first()
+    )
     if trial is None:
         raise NotFound(f"trial {trial_id} does not exist", detail={"field": "trial_id"})
     data = trial_dict(trial, trial_summaries(trial_ids=[trial.pk]).get(trial.pk))
@@ -90,4 +94,17 @@ def trial_detail(*, trial_id: int) -> dict[str, Any]:
     data["group"] = experiment.group.name
     data["identifier"] = experiment.identifier
     data["hyper_parameters"] = experiment.hyper_parameters
+    data["context"] = trial_context(trial)
     return data
+
+
+def trial_context(trial: Trial) -> dict[str, Any] | None:
+    """The run context ``trial`` sent, with its packages resolved; None before it came."""
+    if trial.context is None:
+        return None
+    package_set = trial.package_set
+    return {
+        **trial.context,
+        "packages": [] if package_set is None else package_set.packages,
+        "packages_hash": None if package_set is None else package_set.key,
+    }

@@ -1,5 +1,9 @@
 """Writes. Every function is keyword-only and typed, named ``<entity>_<action>``."""
 
+from kuro.server.tracking.services.contexts import (
+    package_set_get_or_create,
+    trial_context_record,
+)
 from kuro.server.tracking.services.experiments import (
     experiment_get_or_create,
     group_get_or_create,
@@ -14,8 +18,10 @@ __all__ = [
     "experiment_get_or_create",
     "group_get_or_create",
     "metric_get_or_create",
+    "package_set_get_or_create",
     "points_ingest",
     "trial_acquire",
+    "trial_context_record",
     "trial_end",
     "trial_heartbeat",
     "worker_register",
