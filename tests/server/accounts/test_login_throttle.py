@@ -28,6 +28,7 @@ def test_an_account_is_locked_after_its_failures_even_with_the_right_password(
     locked = _sign_in(client, "ada", "correct horse", address="10.0.0.2")
     assert locked.status_code == 429
     assert b"Too many failed sign-ins" in locked.content
+    assert b"0:15:00 (h:mm:ss)" in locked.content  # how long, from the cool-off setting
     assert "_auth_user_id" not in client.session
 
 
