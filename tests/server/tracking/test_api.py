@@ -150,6 +150,19 @@ def test_history_post_and_max_points(api, trial):
     status, h = api.post("/history", {"trial_ids": [trial["id"]], "max_points": 50})
     s = h[0]["metrics"]["loss"]
     assert status == 200 and len(s["steps"]) <= 50 and s["sampled"] and s["count"] == 1000
+    # A zoomed chart reads one range of steps, at full resolution when it fits.
+    status, h = api.post(
+        "/history", {"trial_ids": [trial["id"]], "step_min": 100, "step_max": 139, "max_points": 50}
+    )
+    s = h[0]["metrics"]["loss"]
+    assert status == 200 and s["steps"] == list(range(100, 140)) and not s["sampled"]
+    assert s["values"] == [float(i % 7) for i in range(100, 140)] and s["count"] == 40
+    got = api.client.get("/api/v1/history", {"trial_ids": trial["id"], "step_min": 990}).json()[0][
+        "metrics"
+    ]["loss"]
+    assert got["steps"] == list(range(990, 1000))
+    status, err = api.post("/history", {"trial_ids": [trial["id"]], "step_min": 5, "step_max": 4})
+    assert status == 422 and err["detail"]["field"] == "step_min"
 
 
 def test_groups_and_export(api, trial):

@@ -209,12 +209,19 @@ def metric_history(
     trial_ids: str,
     metrics: str | None = None,
     max_points: int | None = Query(None, ge=2),
+    step_min: int | None = Query(None, ge=STEP_MIN, le=STEP_MAX),
+    step_max: int | None = Query(None, ge=STEP_MIN, le=STEP_MAX),
 ):
     """Metric series of many trials (``trial_ids=1,2,3``), optionally downsampled keeping
-    minima and maxima (``max_points``)."""
+    minima and maxima (``max_points``), optionally one range of steps (``step_min``,
+    ``step_max``, inclusive)."""
     names = [m for m in (metrics or "").split(",") if m] or None
     return selectors.metric_history(
-        trial_ids=_trial_ids(trial_ids), metrics=names, max_points=max_points
+        trial_ids=_trial_ids(trial_ids),
+        metrics=names,
+        max_points=max_points,
+        step_min=step_min,
+        step_max=step_max,
     )
 
 
@@ -222,5 +229,9 @@ def metric_history(
 def metric_history_post(request: HttpRequest, body: HistoryIn):
     """The same as ``GET /history``, for lists of trials too long for a URL."""
     return selectors.metric_history(
-        trial_ids=body.trial_ids, metrics=body.metrics, max_points=body.max_points
+        trial_ids=body.trial_ids,
+        metrics=body.metrics,
+        max_points=body.max_points,
+        step_min=body.step_min,
+        step_max=body.step_max,
     )

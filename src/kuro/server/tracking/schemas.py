@@ -245,6 +245,8 @@ class HistoryIn(Schema):
     trial_ids: Annotated[list[Id], Field(min_length=1)]
     metrics: list[Name] | None = None
     max_points: Annotated[int, Field(ge=2, le=1_000_000)] | None = None
+    step_min: Step | None = None
+    step_max: Step | None = None
 
 
 class SeriesOut(Schema):

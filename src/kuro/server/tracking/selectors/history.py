@@ -25,11 +25,14 @@ def metric_history(
     trial_ids: Sequence[int],
     metrics: Iterable[str] | None = None,
     max_points: int | None = None,
+    step_min: int | None = None,
+    step_max: int | None = None,
 ) -> list[dict[str, Any]]:
     """For each trial, in the order given: metric name -> ``{"steps", "values", "times",
     "count", "sampled"}`` sorted by step, values as floats (NaN as ``math.nan``). With
     ``max_points``, a longer series keeps its first and last points and each bucket's
-    minimum and maximum (``sampled`` is then true).
+    minimum and maximum (``sampled`` is then true). ``step_min``/``step_max`` (inclusive)
+    read one range of steps, as a zoomed chart does; ``count`` is then the range's count.
     """
     ids = list(dict.fromkeys(trial_ids))
     limit = settings.KURO_LIMITS["max_history_trials"]
@@ -41,6 +44,8 @@ def metric_history(
         )
     if max_points is not None and max_points < 2:
         raise InvalidInput("max_points must be at least 2", field="max_points")
+    if step_min is not None and step_max is not None and step_min > step_max:
+        raise InvalidInput("step_min is above step_max", field="step_min")
     found = set(Trial.objects.filter(pk__in=ids).values_list("pk", flat=True))
     missing = [i for i in ids if i not in found]
     if missing:
@@ -56,16 +61,21 @@ def metric_history(
         metric_filter = metric_filter.filter(name__in=list(metrics))
     names = dict(metric_filter.values_list("pk", "name"))
     series: dict[int, dict[str, tuple]] = {i: {} for i in ids}
+    steps_sql, steps_args = "", []
+    if step_min is not None:
+        steps_sql, steps_args = steps_sql + " AND step >= %s", [*steps_args, step_min]
+    if step_max is not None:
+        steps_sql, steps_args = steps_sql + " AND step <= %s", [*steps_args, step_max]
     if names:
         # In the order of the (trial, metric, step) unique index: no sort step.
         sql = (
             f"SELECT trial_id, metric_id, step, value, time FROM {Point._meta.db_table} "
             f"WHERE trial_id IN ({', '.join(['%s'] * len(ids))}) "
-            f"AND metric_id IN ({', '.join(['%s'] * len(names))}) "
+            f"AND metric_id IN ({', '.join(['%s'] * len(names))}){steps_sql} "
             "ORDER BY trial_id, metric_id, step"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, [*ids, *names])
+            cursor.execute(sql, [*ids, *names, *steps_args])
             rows = cursor.fetchall()
         for (trial_id, metric_id), group in groupby(rows, key=itemgetter(0, 1)):
             _, _, steps, values, times = zip(*group, strict=True)
