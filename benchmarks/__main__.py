@@ -11,7 +11,7 @@ import importlib
 import sys
 import time
 
-BENCHMARKS = ["server", "client", "dashboard", "compare", "queue", "load"]
+BENCHMARKS = ["server", "client", "dashboard", "compare", "queue", "load", "storage"]
 
 
 def main(argv: list[str]) -> int:

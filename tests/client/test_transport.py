@@ -73,14 +73,16 @@ def test_wsgi_transport_reaches_the_django_app(make_worker, testing):
     """A worker can talk to the Django app in process, through ``httpx.WSGITransport``."""
     from django.core.handlers.wsgi import WSGIHandler
 
-    from kuro.server.tracking.models import Point, Trial
+    from kuro.server.tracking.models import Trial
+    from kuro.server.tracking.selectors import metric_history
 
     worker = make_worker("http://kuro.test", transport=httpx.WSGITransport(app=WSGIHandler()))
     with worker.experiment("g", "wsgi", metrics=["acc"]).trial() as trial:
         trial.report_metric("acc", 0.5)
     assert worker.flush()
     assert Trial.objects.get(pk=trial.id).status == "complete"
-    assert list(Point.objects.values_list("step", "value")) == [(0, 0.5)]
+    series = metric_history(trial_ids=[trial.id])[0]["metrics"]["acc"]
+    assert (series["steps"], series["values"]) == ([0], [0.5])
 
 
 def test_api_token_goes_in_the_authorization_header(monkeypatch):

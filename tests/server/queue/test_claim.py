@@ -93,7 +93,7 @@ def test_lost_attempt_writes_are_refused_and_touch_nothing():
         trial_heartbeat(trial_id=first.pk)
     with pytest.raises(LeaseLost):
         trial_end(trial_id=first.pk, status="complete")
-    assert not retry.points.exists() and not first.points.exists()
+    assert not retry.chunks.exists() and not first.chunks.exists()
 
 
 @pytest.mark.django_db

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kuro.server.tracking.models import Metric, Point, Summary, Trial
+from kuro.server.tracking.models import Chunk, Metric, Summary, Trial
+from kuro.server.tracking.selectors import series_points
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,12 @@ def test_points_for_an_ended_trial_are_refused(api, trial, ended):
         "trial_id": trial["id"],
         "status": ended,
     }
-    assert Point.objects.filter(trial_id=trial["id"]).count() == 2
+    assert [
+        len(p)
+        for p in series_points(
+            trial_ids=[trial["id"]], metric_ids=[m.pk for m in Metric.objects.all()]
+        ).values()
+    ] == [2]
     assert Summary.objects.get(trial_id=trial["id"], metric__name="acc").max_value == 0.6
 
 
@@ -39,7 +45,7 @@ def test_a_batch_with_one_ended_trial_writes_nothing(api, trial):
     status, body = api.post("/points", batch)
     assert status == 409 and body["detail"]["trial_id"] == trial["id"]
     assert body["detail"]["field"] == "series[1].trial_id"
-    assert not Point.objects.exists()
+    assert not Chunk.objects.exists()
     assert not Metric.objects.filter(name="brand_new_acc").exists()
 
 

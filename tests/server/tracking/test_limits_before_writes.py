@@ -7,7 +7,7 @@ import time
 import pytest
 from django.test import override_settings
 
-from kuro.server.tracking.models import Experiment, Metric, Point
+from kuro.server.tracking.models import Chunk, Experiment, Metric
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def test_a_batch_of_50000_new_metrics_is_refused_fast_and_leaves_none(api, trial
     assert "1000 metrics" in answer["message"]
     assert elapsed < 10, elapsed
     assert Metric.objects.count() == before
-    assert Point.objects.count() == 0
+    assert not Chunk.objects.exists()
 
 
 def test_metrics_per_group_are_bounded_across_experiments(api):

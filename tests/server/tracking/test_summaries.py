@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kuro.server.tracking.models import Point, Summary
+from kuro.server.tracking.models import Chunk, Summary
+from kuro.server.tracking.selectors import series_points
 from kuro.server.tracking.services import (
     PointSeries,
     experiment_get_or_create,
@@ -29,14 +30,15 @@ batches = st.lists(
 
 
 def _recount(trial_id: int, metric_id: int) -> tuple:
-    points = list(Point.objects.filter(trial_id=trial_id, metric_id=metric_id).order_by("step"))
-    finite = [p.value for p in points if p.value is not None]
+    [points] = series_points(trial_ids=[trial_id], metric_ids=[metric_id]).values()
+    values = points.values.tolist()
+    finite = [v for v in values if not math.isnan(v)]
     return (
-        len(points),
+        len(values),
         min(finite, default=None),
         max(finite, default=None),
-        points[-1].step,
-        points[-1].value,
+        points.steps.tolist()[-1],
+        None if math.isnan(values[-1]) else values[-1],  # a summary's NULL is NaN
     )
 
 
@@ -44,7 +46,7 @@ def _recount(trial_id: int, metric_id: int) -> tuple:
 @given(batches=batches)
 def test_summary_equals_recount_after_any_batches(batches):
     """Appends, rewrites, out-of-order steps, NaN and infinities: the summary is exact."""
-    Point.objects.all().delete()
+    Chunk.objects.all().delete()
     Summary.objects.all().delete()
     experiment = experiment_get_or_create(group="g", identifier="m", metrics=[("loss", None)])
     trial = trial_acquire(experiment_id=experiment.pk, worker="w")

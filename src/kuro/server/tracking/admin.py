@@ -5,12 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 
 from kuro.server.tracking.models import (
+    Chunk,
     Experiment,
     Group,
     IngestBatch,
     Metric,
     PackageSet,
-    Point,
     Summary,
     Trial,
     Worker,
@@ -88,17 +88,24 @@ class PackageSetAdmin(admin.ModelAdmin):
         return False
 
 
-@admin.register(Point)
-class PointAdmin(admin.ModelAdmin):
-    list_display = ["trial", "metric", "step", "value", "time"]
+@admin.register(Chunk)
+class ChunkAdmin(admin.ModelAdmin):
+    """Chunks of series, to look at (the points are read through the history API)."""
+
+    list_display = ["trial", "metric", "first_step", "last_step", "count", "stored_bytes"]
     list_filter = ["metric__group"]
     search_fields = ["metric__name"]
     list_select_related = ["trial", "metric"]
     raw_id_fields = ["trial", "metric"]
-    # Point tables hold millions of rows: never count them for the paginator.
+    exclude = ["blocks", "payload"]
+    # Chunk tables hold many rows: never count them for the paginator.
     show_full_result_count = False
 
-    # Points change only through the write path, which keeps the summaries true.
+    @admin.display(description="bytes")
+    def stored_bytes(self, obj: Chunk) -> int:
+        return len(obj.payload) + len(obj.blocks)
+
+    # Chunks change only through the write path, which keeps the summaries true.
     def has_add_permission(self, request) -> bool:
         return False
 

@@ -1,4 +1,5 @@
-"""The tracking data model: workers, groups, metrics, experiments, trials and their points.
+"""The tracking data model: workers, groups, metrics, experiments, trials and their points
+(stored as chunks of series).
 
 Models hold data and constraints only; the logic lives in ``services`` (writes) and
 ``selectors`` (reads).
@@ -170,35 +171,55 @@ class Trial(models.Model):
         return f"trial {self.pk} ({self.status})"
 
 
-class Point(models.Model):
-    """A metric value of a trial at a step. ``value`` NULL stores NaN (see ``services``).
+class Chunk(models.Model):
+    """Up to ``chunks.CHUNK_POINTS`` consecutive points of one (trial, metric) series, in one
+    row: steps ``first_step`` to ``last_step`` (no other chunk of the series overlaps them),
+    encoded by ``kuro.server.tracking.chunks`` (see ``docs/storage.md``).
 
-    SQLite turns NaN into NULL on its own, so Kuro does the same on PostgreSQL: one rule for
-    both databases, and SQL's MIN/MAX then skip NaN as a best value should.
+    The columns describe the chunk without decoding it: its minimum and maximum (NaN
+    skipped, infinities kept; NULL when every value is NaN, the step and time then those of
+    the first point) with their steps and times, and its last value (NULL is NaN). ``blocks``
+    holds the same statistics per block of ``chunks.BLOCK_POINTS`` points, ``payload`` the
+    points themselves, bit for bit; both come last, so reading the columns before them never
+    touches their pages.
     """
 
-    # No separate FK indexes: the unique (trial, metric, step) index serves lookups by trial,
-    # and every extra index slows the ingest path.
+    # The unique (trial, metric, first_step) index serves every lookup: no FK indexes.
     trial = models.ForeignKey(
-        Trial, on_delete=models.CASCADE, related_name="points", db_index=False
+        Trial, on_delete=models.CASCADE, related_name="chunks", db_index=False
     )
     metric = models.ForeignKey(
-        Metric, on_delete=models.CASCADE, related_name="points", db_index=False
+        Metric, on_delete=models.CASCADE, related_name="chunks", db_index=False
     )
-    step = models.BigIntegerField()
-    value = models.FloatField(null=True)
-    time = models.FloatField()  # wall-clock seconds since the epoch, as the client saw it
+    first_step = models.BigIntegerField()
+    last_step = models.BigIntegerField()
+    count = models.IntegerField()
+    first_time = models.FloatField()
+    min_step = models.BigIntegerField()
+    min_value = models.FloatField(null=True)
+    min_time = models.FloatField()
+    max_step = models.BigIntegerField()
+    max_value = models.FloatField(null=True)
+    max_time = models.FloatField()
+    last_value = models.FloatField(null=True)
+    blocks = models.BinaryField()
+    payload = models.BinaryField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["trial", "metric", "step"], name="point_unique_step"),
+            models.UniqueConstraint(
+                fields=["trial", "metric", "first_step"], name="chunk_unique_first_step"
+            ),
         ]
+
+    def __str__(self) -> str:
+        return f"chunk of trial {self.trial_id}, steps {self.first_step}-{self.last_step}"
 
 
 class Summary(models.Model):
     """Per (trial, metric): count, minimum, maximum and last value of its points, kept by
     the one write path (``services.points``) so that reading a group costs one row per
-    trial and metric, not a scan of its points. NULL values mean NaN as in ``Point``;
+    trial and metric, not a scan of its points. NULL values mean NaN as in ``Chunk``;
     ``min_value``/``max_value`` skip NaN and are NULL when every value is NaN."""
 
     trial = models.ForeignKey(Trial, on_delete=models.CASCADE, related_name="summaries")

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from itertools import groupby
-from operator import itemgetter
-
-from django.db.models import F
 
 from kuro.core.modes import best_of
 from kuro.server.queue.models import Sweep
 from kuro.server.queue.studies import Run, make_pruner, prune_verdict
-from kuro.server.tracking.models import Point, Trial
+from kuro.server.tracking.models import Trial
+from kuro.server.tracking.selectors import series_points
 
 __all__ = ["prune_flags"]
 
@@ -64,28 +61,24 @@ def prune_flags(*, trial_ids: list[int]) -> list[int]:
 
 def _sweep_runs(sweeps: dict[int, Sweep]) -> dict[int, dict[int, Run]]:
     """sweep id -> trial id -> its run (ordered by trial id): status, best objective value
-    and objective series, NaN points left out (``Point`` stores NaN as NULL)."""
-    runs = (
+    and objective series, NaN points left out."""
+    runs = list(
         Trial.objects.filter(experiment__sweep_config__sweep_id__in=list(sweeps))
         .exclude(status__in=_NOT_RUNS)
         .order_by("id")
         .values_list("pk", "status", "experiment__sweep_config__sweep_id")
     )
-    # Each run's points of its own sweep's objective, in the order of the unique
-    # (trial, metric, step) index.
-    points = (
-        Point.objects.filter(
-            trial__experiment__sweep_config__sweep_id__in=list(sweeps),
-            metric_id=F("trial__experiment__sweep_config__sweep__objective_id"),
-            value__isnull=False,
-        )
-        .exclude(trial__status__in=_NOT_RUNS)
-        .order_by("trial_id", "step")
-        .values_list("trial_id", "step", "value")
-    )
+    # Each run's points of its own sweep's objective.
+    objective = {pk: sweeps[sweep_id].objective_id for pk, _, sweep_id in runs}
+    found = series_points(trial_ids=list(objective), metric_ids=set(objective.values()))
     series: dict[int, dict[int, float]] = {}
-    for trial_id, rows in groupby(points, key=itemgetter(0)):
-        series[trial_id] = {step: value for _, step, value in rows if not math.isnan(value)}
+    for (trial_id, metric_id), points in found.items():
+        if objective[trial_id] == metric_id:
+            series[trial_id] = {
+                step: value
+                for step, value in zip(points.steps.tolist(), points.values.tolist(), strict=True)
+                if not math.isnan(value)
+            }
     out: dict[int, dict[int, Run]] = defaultdict(dict)
     for pk, status, sweep_id in runs:
         intermediate = series.get(pk, {})

@@ -10,7 +10,8 @@ from typing import Any
 from kuro.core.comparison import STATISTICS, Statistic
 from kuro.core.errors import InvalidInput, NotFound
 from kuro.core.statistics import describe, rank
-from kuro.server.tracking.models import Experiment, Group, Metric, Point, Summary, Trial
+from kuro.server.tracking.models import Experiment, Group, Metric, Summary, Trial
+from kuro.server.tracking.selectors.series import series_at_step
 
 __all__ = ["metric_comparison"]
 
@@ -24,8 +25,8 @@ def _trial_values(
 ) -> dict[int, float]:
     """trial id -> its one value of ``metric`` (trials without the metric are absent)."""
     if statistic == "step":
-        rows = Point.objects.filter(metric=metric, trial_id__in=trial_ids, step=step)
-        return {t: _float(v) for t, v in rows.values_list("trial_id", "value")}
+        assert step is not None
+        return series_at_step(metric_id=metric.pk, trial_ids=trial_ids, step=step)
     summaries = Summary.objects.filter(metric=metric, trial_id__in=trial_ids)
     out = {}
     for trial_id, lo, hi, last in summaries.values_list(

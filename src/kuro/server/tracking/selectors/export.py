@@ -17,7 +17,7 @@ Metric values (series values, summaries' best and last) are floats here, NaN as
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 
 from django.utils import timezone
@@ -26,10 +26,13 @@ from kuro.server.tracking.selectors.experiments import group_experiments
 from kuro.server.tracking.selectors.history import metric_history
 from kuro.server.tracking.selectors.moments import iso
 
-__all__ = ["EXPORT_SCHEMA", "group_export"]
+__all__ = ["EXPORT_HOOKS", "EXPORT_SCHEMA", "group_export"]
 
 EXPORT_SCHEMA = "kuro.export/1"
 _CHUNK = 500
+EXPORT_HOOKS: list[Callable[[dict[str, Any]], None]] = []
+"""Functions that add to each export document in place, set by apps that build on
+tracking (the annotations app adds tags and notes), which tracking never imports."""
 
 
 def group_export(*, group: str, experiment_ids: Collection[int] | None = None) -> dict[str, Any]:
@@ -48,10 +51,13 @@ def group_export(*, group: str, experiment_ids: Collection[int] | None = None) -
                 name: {k: s[k] for k in ("steps", "values", "times")}
                 for name, s in history["metrics"].items()
             }
-    return {
+    document = {
         "schema": EXPORT_SCHEMA,
         "group": data["group"],
         "exported_at": iso(timezone.now()),
         "metrics": data["metrics"],
         "experiments": data["experiments"],
     }
+    for hook in EXPORT_HOOKS:
+        hook(document)
+    return document

@@ -1,23 +1,19 @@
-"""Metric histories of many trials in one query, optionally downsampled."""
+"""Metric histories of many trials, optionally downsampled (read from the series' chunks
+by ``selectors.series``)."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
-from itertools import groupby
-from operator import itemgetter
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
 
-from kuro.core.downsample import minmax_indices
 from kuro.core.errors import InvalidInput, NotFound
-from kuro.server.tracking.models import Metric, Point, Trial
+from kuro.server.tracking.chunks import Points
+from kuro.server.tracking.models import Metric, Trial
+from kuro.server.tracking.selectors.series import series_points, series_view
 
 __all__ = ["metric_history"]
-
-_NAN = math.nan
 
 
 def metric_history(
@@ -60,54 +56,37 @@ def metric_history(
     if metrics is not None:
         metric_filter = metric_filter.filter(name__in=list(metrics))
     names = dict(metric_filter.values_list("pk", "name"))
-    series: dict[int, dict[str, tuple]] = {i: {} for i in ids}
-    steps_sql, steps_args = "", []
-    if step_min is not None:
-        steps_sql, steps_args = steps_sql + " AND step >= %s", [*steps_args, step_min]
-    if step_max is not None:
-        steps_sql, steps_args = steps_sql + " AND step <= %s", [*steps_args, step_max]
+    series: dict[int, dict[str, dict[str, Any]]] = {i: {} for i in ids}
     if names:
-        # In the order of the (trial, metric, step) unique index: no sort step.
-        sql = (
-            f"SELECT trial_id, metric_id, step, value, time FROM {Point._meta.db_table} "
-            f"WHERE trial_id IN ({', '.join(['%s'] * len(ids))}) "
-            f"AND metric_id IN ({', '.join(['%s'] * len(names))}){steps_sql} "
-            "ORDER BY trial_id, metric_id, step"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*ids, *names, *steps_args])
-            rows = cursor.fetchall()
-        for (trial_id, metric_id), group in groupby(rows, key=itemgetter(0, 1)):
-            _, _, steps, values, times = zip(*group, strict=True)
-            series[trial_id][names[metric_id]] = (list(steps), list(values), list(times))
+        if max_points is None:
+            exact = series_points(
+                trial_ids=ids, metric_ids=names, step_min=step_min, step_max=step_max
+            )
+            for (trial_id, metric_id), points in exact.items():
+                series[trial_id][names[metric_id]] = _series_dict(points, len(points), False)
+        else:
+            views = series_view(
+                trial_ids=ids,
+                metric_ids=names,
+                max_points=max_points,
+                step_min=step_min,
+                step_max=step_max,
+            )
+            for (trial_id, metric_id), view in views.items():
+                series[trial_id][names[metric_id]] = _series_dict(
+                    view.points, view.count, view.sampled
+                )
     return [
-        {
-            "trial_id": trial_id,
-            "metrics": {
-                name: _series_dict(steps, values, times, max_points)
-                for name, (steps, values, times) in sorted(series[trial_id].items())
-            },
-        }
+        {"trial_id": trial_id, "metrics": dict(sorted(series[trial_id].items()))}
         for trial_id in ids
     ]
 
 
-def _series_dict(
-    steps: list[int], values: list[float | None], times: list[float], max_points: int | None
-) -> dict[str, Any]:
-    if None in values:  # NULL is NaN (see models.Point); a C-speed scan finds none mostly
-        values = [_NAN if v is None else v for v in values]
-    count = len(steps)
-    sampled = max_points is not None and count > max_points
-    if sampled and max_points is not None:
-        keep = minmax_indices(values, max_points)
-        steps = [steps[i] for i in keep]
-        values = [values[i] for i in keep]
-        times = [times[i] for i in keep]
+def _series_dict(points: Points, count: int, sampled: bool) -> dict[str, Any]:
     return {
-        "steps": steps,
-        "values": values,
-        "times": times,
+        "steps": points.steps.tolist(),
+        "values": points.values.tolist(),
+        "times": points.times.tolist(),
         "count": count,
         "sampled": sampled,
     }

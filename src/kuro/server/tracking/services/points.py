@@ -1,13 +1,12 @@
 """The one write path for metric points: a batch of series, upserted in one transaction.
 
 Every way of logging (the client's batches, a single point over curl, offline replay) ends
-here. The upsert is written in SQL because the ORM's per-object cost would dominate a
-10,000-point batch; ``INSERT ... ON CONFLICT`` reads the same on SQLite and PostgreSQL.
+here. Points are stored as compressed chunks of their series (``services.chunks``, and
+``docs/storage.md``): a batch rewrites a few rows per series, whatever its length.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
@@ -20,7 +19,9 @@ from django.utils import timezone
 
 from kuro.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from kuro.core.modes import Mode, check_mode, check_same_mode, resolve_mode
-from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Point, Trial
+from kuro.server.tracking.chunks import Points, points_of
+from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Trial
+from kuro.server.tracking.services.chunks import chunks_upsert
 from kuro.server.tracking.services.summaries import summaries_update
 from kuro.server.tracking.services.trials import trial_refuse_if_ended
 
@@ -66,7 +67,6 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
         # Inside the transaction: a batch refused after its metrics are created (an ended
         # trial, a duplicate) leaves none of them behind.
         metric_ids = _resolve_metrics(series)
-        rows = _rows(series, metric_ids)
         if batch_id is not None:
             cursor.execute(
                 f"INSERT INTO {IngestBatch._meta.db_table} (batch_id, n_points, received_at) "
@@ -78,9 +78,9 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
         trial_ids = sorted({s.trial_id for s in series})
         if trial_ids:
             _lock_running(trial_ids, series)
-        if rows:
-            _upsert(cursor, rows)
-            summaries_update(rows=rows)
+        new = _series_points(series, metric_ids)
+        if new:
+            summaries_update(series=chunks_upsert(series=new))
         if trial_ids:
             Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
     return IngestResult(n_points=n_points, duplicate=False)
@@ -89,8 +89,8 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
 def _lock_running(trial_ids: list[int], series: Sequence[PointSeries]) -> None:
     """Lock the batch's trials, in id order, and refuse the batch if one has ended.
 
-    The lock makes batches for one trial take turns (PostgreSQL), so each folds its points
-    into summaries that the previous one committed: none is lost. It also orders a batch
+    The lock makes batches for one trial take turns (PostgreSQL), so each merges its points
+    into chunks and summaries that the previous one committed: none is lost. It also orders a batch
     against the trial's end (``trial_end`` takes the same lock): a batch after the end is
     refused as a whole. SQLite's immediate transactions already take turns."""
     statuses = Trial.objects.select_for_update().filter(pk__in=trial_ids).order_by("pk")
@@ -103,35 +103,6 @@ def _refuse(trial_id: int, status: str, series: Sequence[PointSeries]) -> None:
     if status in Trial.ENDED:
         index = next(i for i, s in enumerate(series) if s.trial_id == trial_id)
         trial_refuse_if_ended(trial_id, status, field=f"series[{index}].trial_id")
-
-
-_TABLE = Point._meta.db_table
-_ON_CONFLICT = (
-    "ON CONFLICT (trial_id, metric_id, step) "
-    "DO UPDATE SET value = excluded.value, time = excluded.time"
-)
-
-
-def _upsert(cursor, rows: list[tuple[int, int, int, float | None, float]]) -> None:
-    """Insert or replace the rows; later rows win over earlier ones for the same step."""
-    if connection.vendor == "postgresql":
-        # One statement for the whole batch: arrays unnested server-side, instead of a
-        # statement per row. ON CONFLICT may touch a row once per statement, so a step
-        # repeated within the batch keeps its last value first.
-        if len({r[:3] for r in rows}) != len(rows):
-            rows = list({r[:3]: r for r in rows}.values())
-        cursor.execute(
-            f"INSERT INTO {_TABLE} (trial_id, metric_id, step, value, time) "
-            "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bigint[], "
-            f"%s::double precision[], %s::double precision[]) {_ON_CONFLICT}",
-            [list(column) for column in zip(*rows, strict=True)],
-        )
-        return
-    cursor.executemany(
-        f"INSERT INTO {_TABLE} (trial_id, metric_id, step, value, time) "
-        f"VALUES (%s, %s, %s, %s, %s) {_ON_CONFLICT}",
-        rows,
-    )
 
 
 def _check_shapes(series: Sequence[PointSeries]) -> None:
@@ -271,19 +242,20 @@ def _check_group_metrics(new: Mapping[tuple[int, str], object], limit: int) -> N
             )
 
 
-def _rows(
+def _series_points(
     series: Sequence[PointSeries], metric_ids: dict[tuple[int, str], int]
-) -> list[tuple[int, int, int, float | None, float]]:
-    rows: list[tuple[int, int, int, float | None, float]] = []
+) -> dict[tuple[int, int], Points]:
+    """(trial id, metric id) -> the batch's points of that series, in the batch's order
+    (a series given twice is one: its later points win a step)."""
     now = time.time()
-    isnan = math.isnan
+    parts: dict[tuple[int, int], list[PointSeries]] = {}
     for s in series:
-        trial_id = s.trial_id
-        metric_id = metric_ids[(trial_id, s.metric)]
-        times = s.times or [now] * len(s.steps)
-        # NaN is stored as NULL on both databases (see models.Point).
-        rows.extend(
-            (trial_id, metric_id, step, None if isnan(value) else value, t)
-            for step, value, t in zip(s.steps, s.values, times, strict=True)
-        )
-    return rows
+        if s.steps:
+            parts.setdefault((s.trial_id, metric_ids[(s.trial_id, s.metric)]), []).append(s)
+    out = {}
+    for key, given in parts.items():
+        steps = [step for s in given for step in s.steps]
+        values = [value for s in given for value in s.values]
+        times = [t for s in given for t in (s.times or [now] * len(s.steps))]
+        out[key] = points_of(steps, values, times)
+    return out
