@@ -9,6 +9,12 @@ batch-ingest rate (``benchmarks.server.api_rate``: 1,000,000 points in pre-built
 requests, 4 in flight) measured in the same run on a server of its own. The median cost
 of ``experiment.trial()`` (acquire, then end) with the run context captured and sent, beside
 the same with capture off, and the one-off cost of capturing the context in this process.
+
+Issue 13, what waits for delivery, each beside a bare ``POST /points`` of one point (httpx,
+one kept-alive connection) on the same server: the median of one point then
+``Worker.flush()`` (synchronous use), the median ``experiment.trial()``, and 100 trials x
+1,000 steps through the client (each trial acquired, reported, ended) beside the same
+requests made bare (acquire, one 1,000-point ``POST /points``, end).
 """
 
 from __future__ import annotations
@@ -18,8 +24,11 @@ import random
 import statistics
 import tempfile
 import time
+import uuid
 from collections import deque
 from pathlib import Path
+
+import httpx
 
 import kuro
 from benchmarks.report import figure, ratio
@@ -30,6 +39,8 @@ from kuro.server.testing import LiveServer
 CALLS = 100_000
 TRIALS = 200
 POINTS = int(os.environ.get("KURO_BENCH_CLIENT_POINTS", "1000000"))
+SYNC_CALLS = 300
+WAVE_TRIALS, WAVE_STEPS = 100, 1_000
 
 
 def enqueue_costs(server: LiveServer, spool: Path) -> tuple[float, float]:
@@ -89,6 +100,96 @@ def trial_cost(server: LiveServer, spool: Path, *, capture: bool) -> float:
     return statistics.median(costs)
 
 
+def _trial_id(http: httpx.Client, identifier: str, n_trials: int = 1) -> tuple[int, int]:
+    """A new experiment of ``bench-client`` and its first trial, made bare: (experiment, trial)."""
+    body = {
+        "group": "bench-client",
+        "identifier": identifier,
+        "n_trials": n_trials,
+        "metrics": [{"name": "loss"}],
+    }
+    experiment = http.post("/experiments", json=body).raise_for_status().json()["id"]
+    trial = http.post(f"/experiments/{experiment}/trials", json={"worker": identifier})
+    return experiment, trial.raise_for_status().json()["trial"]["id"]
+
+
+def _one_point(trial_id: int, step: int) -> dict:
+    series = {"trial_id": trial_id, "metric": "loss", "steps": [step], "values": [0.5]}
+    return {"batch_id": uuid.uuid4().hex, "series": [{**series, "times": [time.time()]}]}
+
+
+def bare_post(server: LiveServer) -> float:
+    """Median seconds of a bare one-point ``POST /points`` (httpx, kept-alive connection)."""
+    with httpx.Client(base_url=f"{server.url}/api/v1", timeout=60) as http:
+        _, trial_id = _trial_id(http, "bare-post")
+        costs = []
+        for step in range(SYNC_CALLS):
+            body = _one_point(trial_id, step)
+            started = time.perf_counter()
+            http.post("/points", json=body).raise_for_status()
+            costs.append(time.perf_counter() - started)
+    return statistics.median(costs)
+
+
+def synchronous(server: LiveServer, spool: Path) -> float:
+    """Median seconds of one ``report_metric`` then ``Worker.flush()``."""
+    worker = kuro.Worker("bench-sync", server.url, spool_dir=spool, capture=False)
+    trial = worker.experiment("bench-client", "sync", metrics=["loss"]).trial()
+    assert trial is not None
+    costs = []
+    for _ in range(SYNC_CALLS):
+        started = time.perf_counter()
+        trial.report_metric("loss", 0.5)
+        delivered = worker.flush(60)
+        costs.append(time.perf_counter() - started)
+        assert delivered, "a point was not delivered within 60 s"
+    trial.end()
+    worker.close()
+    return statistics.median(costs)
+
+
+def wave_client(server: LiveServer, spool: Path) -> float:
+    """Points/s of 100 trials x 1,000 steps through the client, until committed."""
+    worker = kuro.Worker("bench-wave", server.url, spool_dir=spool, capture=False)
+    experiment = worker.experiment("bench-client", "wave", metrics=["loss"], n_trials=WAVE_TRIALS)
+    values = [random.random() for _ in range(WAVE_STEPS)]
+    started = time.perf_counter()
+    for _ in range(WAVE_TRIALS):
+        trial = experiment.trial()
+        assert trial is not None
+        report = trial.report_metric
+        for value in values:
+            report("loss", value)
+        trial.end()
+    if not worker.flush(600):
+        raise RuntimeError("the client did not deliver every point within 600 s")
+    elapsed = time.perf_counter() - started
+    worker.close()
+    return WAVE_TRIALS * WAVE_STEPS / elapsed
+
+
+def wave_bare(server: LiveServer) -> float:
+    """Points/s of the same 100 trials x 1,000 steps as bare requests, one connection:
+    acquire a trial, one 1,000-point ``POST /points``, end it."""
+    values = [random.random() for _ in range(WAVE_STEPS)]
+    with httpx.Client(base_url=f"{server.url}/api/v1", timeout=60) as http:
+        experiment, first = _trial_id(http, "wave-bare", n_trials=WAVE_TRIALS)
+        started = time.perf_counter()
+        for n in range(WAVE_TRIALS):
+            if n:
+                answer = http.post(f"/experiments/{experiment}/trials", json={"worker": f"b{n}"})
+                trial_id = answer.raise_for_status().json()["trial"]["id"]
+            else:
+                trial_id = first
+            series = {"trial_id": trial_id, "metric": "loss", "steps": list(range(WAVE_STEPS))}
+            series.update(values=values, times=[time.time()] * WAVE_STEPS)
+            body = {"batch_id": uuid.uuid4().hex, "series": [series]}
+            http.post("/points", json=body).raise_for_status()
+            http.post(f"/trials/{trial_id}/end", json={"status": "complete"}).raise_for_status()
+        elapsed = time.perf_counter() - started
+    return WAVE_TRIALS * WAVE_STEPS / elapsed
+
+
 def capture_cost() -> float:
     """Seconds to capture this process's run context once (git, packages), cold."""
     started = time.perf_counter()
@@ -119,6 +220,10 @@ def run() -> None:
                 cost, append = enqueue_costs(server, tmp / "spool")
                 trial_off = trial_cost(server, tmp / "spool", capture=False)
                 trial_on = trial_cost(server, tmp / "spool", capture=True)
+                bare = bare_post(server)
+                sync = synchronous(server, tmp / "spool")
+                wave = wave_client(server, tmp / "spool")
+                wave_baseline = wave_bare(server)
             finally:
                 server.stop()
     finally:
@@ -135,3 +240,11 @@ def run() -> None:
     figure(f"experiment.trial(), capture off, median of {TRIALS}", trial_off * 1e3, "ms")
     ratio("trial() capture on / capture off", trial_on, trial_off, "<= 1.1")
     figure("run context capture, once per process (git, packages)", capture_cost() * 1e3, "ms")
+    figure(f"bare POST /points of one point, median of {SYNC_CALLS}", bare * 1e3, "ms")
+    figure(f"one point then flush(), median of {SYNC_CALLS}", sync * 1e3, "ms")
+    ratio("one point then flush() / bare POST /points", sync, bare, "<= 1.5")
+    ratio("experiment.trial(), capture off / bare POST /points", trial_off, bare, "<= 3")
+    name = f"{WAVE_TRIALS} trials x {WAVE_STEPS:,} steps"
+    figure(f"{name} through the client, until committed", wave, "points/s")
+    figure(f"{name} as bare requests (acquire, POST, end)", wave_baseline, "points/s")
+    ratio(f"{name}: client / bare requests", wave, wave_baseline, ">= 0.7")

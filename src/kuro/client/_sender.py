@@ -102,6 +102,9 @@ class Sender:
         self._cache: dict[int, Op] = {}
         self._cache_bytes = 0
         self._wake = threading.Event()
+        # Notified by the sender thread whenever a request left ``_pending`` (delivered or
+        # given up) or it gave up for now: flush waits on it instead of polling.
+        self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._failures = 0
         self._next_try = 0.0
@@ -340,8 +343,14 @@ class Sender:
                         self.prune.update(answer.get("prune") or ())
                 self.overflow.release(seq)
                 self._pending.popleft()
+                self._notify()
             self._came_back()
             return True
+
+    def _notify(self) -> None:
+        """Wake whoever waits in ``flush`` to look again."""
+        with self._progress:
+            self._progress.notify_all()
 
     def _pause(self, seconds: float) -> None:
         """A wait between retries that ends the retries when the sender is stopping."""
@@ -409,6 +418,8 @@ class Sender:
             except Exception:  # a bug must not end delivery, nor reach the training loop
                 logger.exception("kuro: the background sender failed; retrying")
                 self._stopping.wait(1.0)
+            finally:
+                self._notify()  # a pack may have dropped points, a send may have failed
 
     def _cycle(self) -> None:
         if not self.down:
@@ -429,7 +440,9 @@ class Sender:
 
     def flush(self, timeout: float) -> bool:
         """Pack everything queued and wait up to ``timeout`` s for delivery; True when every
-        point reported so far is on the server (none of them refused)."""
+        point reported so far is on the server (none of them refused). The wait ends as
+        soon as the sender thread says it delivered (or gave up on) the last request: no
+        polling."""
         if self._thread is None:
             self.learn_limits()
         self.pack()
@@ -442,12 +455,18 @@ class Sender:
                 if not self.send(deadline):
                     break
             return self._delivered()
-        while time.monotonic() < deadline:
-            self._wake.set()
-            if self.idle():
-                return self._delivered()
-            time.sleep(0.01)
-        return self._delivered()
+        with self._progress:
+            while True:
+                self._wake.set()
+                now = time.monotonic()
+                if self.idle() or now >= deadline:
+                    return self._delivered()
+                # Woken by the sender thread's progress; after a failed delivery, also when
+                # its backoff ends, to wake it for the next try at once.
+                wait = deadline - now
+                if self._next_try > now:
+                    wait = min(wait, self._next_try - now)
+                self._progress.wait(wait)
 
     def _delivered(self) -> bool:
         return self.idle() and not self.lost_points and not self.overflow.dropped

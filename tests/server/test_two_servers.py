@@ -1,0 +1,220 @@
+"""Two ``kuro server`` processes (different ports) on one database behave as one: client
+writers and ``kuro agent`` workers spread over both store every point once, run every
+queued trial exactly once, and leave the summaries right. The database is the suite's:
+a PostgreSQL database of the test's own when ``KURO_DATABASE_URL`` is set, else one
+SQLite file both servers open."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+
+import kuro
+from kuro.server.testing import LiveServer, scratch_database
+
+pytestmark = pytest.mark.live
+
+KURO = str(Path(sys.executable).with_name("kuro"))
+WRITERS, TRIALS_EACH, STEPS = 6, 2, 300
+AGENT_STEPS = 40
+
+# The training command an agent runs: the original API, which adopts the agent's trial.
+TRAIN = textwrap.dedent(
+    """
+    import json, os, kuro
+    hp = json.loads(os.environ["KURO_HYPER_PARAMETERS"])
+    trial = kuro.Trial.current()
+    with open(os.environ["RUNS_FILE"], "a") as f:
+        f.write(f"{trial.id} {os.environ['KURO_SERVER']}\\n")
+    for step in range(int(os.environ["AGENT_STEPS"])):
+        trial.report_metric("loss", hp["i"] + step / 100)
+    """
+)
+
+
+@pytest.fixture(scope="module")
+def two_servers(tmp_path_factory) -> Iterator[tuple[LiveServer, LiveServer]]:
+    """Two servers on one database (and one data directory, so one secret key), shared by
+    this module's tests, each in groups of its own."""
+    base = os.environ.get("KURO_DATABASE_URL")
+    url, drop = scratch_database(base) if base else (None, lambda: None)
+    data = tmp_path_factory.mktemp("two-servers")
+    servers = (LiveServer(data, database_url=url), LiveServer(data, database_url=url))
+    for n, server in enumerate(servers):
+        server.log = data / f"server-{n}.log"
+    try:
+        for server in servers:  # one after the other: the first one migrates
+            server.start()
+        assert servers[0].port != servers[1].port
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+        drop()
+
+
+def _value(number: int, metric: str, step: int) -> float:
+    return number * 1000 + step / 7 if metric == "loss" else 1 - step / (number + 3)
+
+
+def _write(server: LiveServer, group: str, n: int, spool: Path) -> list[int]:
+    """One writer: two trials of the shared experiment, two metrics, small batches."""
+    worker = kuro.Worker(
+        f"writer-{n}", server.url, spool_dir=spool, batch_size=64, flush_timeout=60
+    )
+    experiment = worker.experiment(
+        group, "shared", metrics=["loss", "acc"], n_trials=WRITERS * TRIALS_EACH
+    )
+    ids = []
+    for _ in range(TRIALS_EACH):
+        trial = experiment.trial()
+        assert trial is not None
+        for step in range(STEPS):
+            trial.report_metric("loss", _value(trial.number, "loss", step), step=step)
+            trial.report_metric("acc", _value(trial.number, "acc", step), step=step)
+        trial.end()
+        assert worker.flush(60)
+        assert trial.id is not None
+        ids.append(trial.id)
+    worker.close()
+    return ids
+
+
+def test_writers_on_two_servers_store_every_point_once(two_servers, tmp_path):
+    """Six writers, three on each server, sharing one experiment: exactly its 12 trials,
+    numbered once each, every point stored once with its value, summaries right."""
+    group = f"two-{uuid.uuid4().hex[:6]}"
+    with ThreadPoolExecutor(WRITERS) as pool:
+        futures = [
+            pool.submit(_write, two_servers[n % 2], group, n, tmp_path / f"spool-{n}")
+            for n in range(WRITERS)
+        ]
+        ids = [i for f in futures for i in f.result()]
+    assert len(ids) == len(set(ids)) == WRITERS * TRIALS_EACH
+    for server in two_servers:  # each server reads what both wrote
+        with kuro.Api(server.url) as api:
+            [experiment] = api.experiments(group)
+            trials = experiment["trials"]
+            assert sorted(t["id"] for t in trials) == sorted(ids)
+            assert sorted(t["number"] for t in trials) == list(range(len(ids)))
+            number = {t["id"]: t["number"] for t in trials}
+            for t in trials:
+                assert t["status"] == "complete"
+                for metric in ("loss", "acc"):
+                    values = [_value(t["number"], metric, s) for s in range(STEPS)]
+                    best = min(values) if metric == "loss" else max(values)
+                    assert t["summaries"][metric] == {
+                        "best": best,
+                        "last": values[-1],
+                        "last_step": STEPS - 1,
+                        "count": STEPS,
+                    }
+            for h in api.history(ids):
+                for metric, s in h["metrics"].items():
+                    assert s["steps"] == list(range(STEPS))
+                    n = number[h["trial_id"]]
+                    assert s["values"] == [_value(n, metric, step) for step in range(STEPS)]
+
+
+def test_a_batch_sent_to_both_servers_is_applied_once(two_servers):
+    """The same batch (one batch_id) posted to both servers at once: one applies it, the
+    other answers it is a duplicate; the trial holds its points once."""
+    a, b = two_servers
+    with httpx.Client(base_url=f"{a.url}/api/v1", timeout=60) as http:
+        group = f"dup-{uuid.uuid4().hex[:6]}"
+        body = {"group": group, "identifier": "m", "n_trials": 1, "metrics": [{"name": "loss"}]}
+        e = http.post("/experiments", json=body).raise_for_status().json()
+        answer = http.post(f"/experiments/{e['id']}/trials", json={"worker": "dup"})
+        trial_id = answer.raise_for_status().json()["trial"]["id"]
+    batches = [
+        {
+            "batch_id": uuid.uuid4().hex,
+            "series": [
+                {
+                    "trial_id": trial_id,
+                    "metric": "loss",
+                    "steps": list(range(k * 100, k * 100 + 100)),
+                    "values": [float(k)] * 100,
+                }
+            ],
+        }
+        for k in range(10)
+    ]
+    start = threading.Barrier(2)
+
+    def post_all(server: LiveServer) -> list[bool]:
+        with httpx.Client(base_url=f"{server.url}/api/v1", timeout=60) as http:
+            start.wait()
+            return [
+                http.post("/points", json=body).raise_for_status().json()["duplicate"]
+                for body in batches
+            ]
+
+    with ThreadPoolExecutor(2) as pool:
+        on_a, on_b = pool.map(post_all, (a, b))
+    assert [sorted(pair) for pair in zip(on_a, on_b, strict=True)] == [[False, True]] * 10
+    with kuro.Api(b.url) as api:
+        summary = api.trial(trial_id)["summaries"]["loss"]
+        [h] = api.history([trial_id])
+    assert summary["count"] == 1000 and summary["last"] == 9.0 and summary["last_step"] == 999
+    assert h["metrics"]["loss"]["steps"] == list(range(1000))
+
+
+def _agent(server: LiveServer, group: str, env: dict[str, str]) -> subprocess.Popen:
+    command = [KURO, "agent", "--server", server.url, "--group", group]
+    return subprocess.Popen(
+        [*command, "--", sys.executable, "-c", TRAIN],
+        env={**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_agents_on_two_servers_run_each_queued_trial_once(two_servers, tmp_path):
+    """Four agents, two on each server, drain 24 queued trials: each runs exactly once,
+    both servers hand out work, and each trial's points and summary are there."""
+    a, b = two_servers
+    group = f"agents-{uuid.uuid4().hex[:6]}"
+    with kuro.Api(a.url) as api:
+        queued = api.enqueue(group, "m", grid={"i": list(range(12))}, n_trials=2)
+    assert queued["queued"] == 24
+    runs = tmp_path / "runs.txt"
+    env = {
+        "RUNS_FILE": str(runs),
+        "AGENT_STEPS": str(AGENT_STEPS),
+        "KURO_SPOOL_DIR": str(tmp_path / "spool"),
+    }
+    agents = [_agent(server, group, env) for server in (a, b, a, b)]
+    for agent in agents:
+        _, err = agent.communicate(timeout=300)
+        assert agent.returncode == 0, err
+    lines = [line.split() for line in runs.read_text().splitlines()]
+    ran = Counter(int(trial) for trial, _ in lines)
+    assert len(ran) == 24 and set(ran.values()) == {1}, ran
+    assert {server for _, server in lines} == {a.url, b.url}
+    with kuro.Api(b.url) as api:
+        assert api.queue_status(group)["counts"] == {"complete": 24}
+        trials = api.trials(group)
+        assert sorted(t["id"] for t in trials) == sorted(ran)
+        for t in trials:
+            i = t["hyper_parameters"]["i"]
+            assert t["summaries"]["loss"] == {
+                "best": float(i),
+                "last": i + (AGENT_STEPS - 1) / 100,
+                "last_step": AGENT_STEPS - 1,
+                "count": AGENT_STEPS,
+            }, t
+        history = api.history(sorted(ran), metrics=["loss"])
+    assert all(h["metrics"]["loss"]["steps"] == list(range(AGENT_STEPS)) for h in history)
