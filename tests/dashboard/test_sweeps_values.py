@@ -11,6 +11,7 @@ from plotly.io.json import to_json_plotly
 
 from kuro.dashboard.figures.sweeps import objective_figure, running_best
 from kuro.dashboard.sweep_tables import (
+    column_width,
     config_table,
     detail_from_store,
     detail_to_store,
@@ -107,3 +108,14 @@ def test_best_card_shows_an_infinite_mean(db):
     detail = _detail([_config(0, -INF, std=math.nan, n=2)], best=0)
     text = to_json_plotly(sweeps._best(detail_from_store(detail_to_store(detail))))
     assert '"-inf"' in text and "±" not in text
+
+
+def test_parameter_columns_fit_their_values():
+    """A parameter column is at least as wide as its longest value at four digits (a
+    learning rate of 0.0001234 is never cut to "0.00…"), and at most 260 px."""
+    detail = _detail([_config(0, 0.5)], best=0)
+    detail["configs"][0]["params"] = {"lr": 0.000123456789}
+    _, columns = config_table(detail)
+    lr = next(c for c in columns if c["headerName"] == "lr")
+    assert lr["minWidth"] >= 8 * len("0.0001235") + 40
+    assert column_width("name", ["x" * 500]) == 260

@@ -76,7 +76,13 @@ def create_app() -> dash.Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(_ASSETS),
+        # assets/plotly/ holds Kuro's partial plotly.js bundle: served, but not a <script> of
+        # every page; assets/plotly_early.js starts it (and says how dcc.Graph picks it up).
+        assets_path_ignore=["^plotly$"],
         title="Kuro",
+        # Callbacks send Django's CSRF cookie back as X-CSRFToken: edits check it
+        # (kuro.dashboard.writes).
+        csrf_token_name=settings.CSRF_COOKIE_NAME,
         update_title=None,  # type: ignore[arg-type]  # Dash documents None: no "Updating…"
         # Dash turns async on when asgiref is importable (Django brings it); Django's ORM
         # refuses to run inside an event loop, and gunicorn's threads serve us well.

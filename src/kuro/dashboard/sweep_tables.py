@@ -22,6 +22,7 @@ from kuro.dashboard.stores import from_store, to_store
 
 __all__ = [
     "STATUS_ORDER",
+    "column_width",
     "config_table",
     "detail_from_store",
     "detail_to_store",
@@ -87,6 +88,26 @@ def params_rows(params: Mapping[str, Any]) -> list[tuple[str, str]]:
         (k, f"{v:.6g}" if isinstance(v, float) else v if isinstance(v, str) else json.dumps(v))
         for k, v in params.items()
     ]
+
+
+def _shown(value: Any) -> str:
+    """A parameter as its grid cell shows it (``kuroNumber``: floats to four digits)."""
+    if isinstance(value, float):
+        return format(value, ".4g")
+    return "—" if value is None else str(_value(value))
+
+
+def column_width(header: str, values: Sequence[Any]) -> int:
+    """A parameter column's minimum width in pixels: its widest value, or its header
+    beside the header's menu and sort icons, readable whole (at most 260 px).
+
+    >>> column_width("lr", [0.0001234, 0.1])
+    112
+    >>> column_width("layers", [1, 2])
+    104
+    """
+    chars = max([len(_shown(v)) for v in values], default=1)
+    return min(260, max(8 * chars + 40, 8 * len(header) + 56, 80))
 
 
 def sweep_table(
@@ -178,6 +199,8 @@ def config_table(
                 "headerName": k,
                 "headerTooltip": k,
                 **(_NUMERIC if k in numeric else {}),
+                # Fitting the grid to its width must not cut a value ("0.00…" for 0.0001).
+                "minWidth": column_width(k, [c["params"].get(k) for c in detail["configs"]]),
             }
             for k in keys
         ),
@@ -187,6 +210,7 @@ def config_table(
             "headerName": "Mean",
             "headerTooltip": f"Mean of {detail['objective']} over the complete trials",
             **_VALUE,
+            "minWidth": 105,  # the header beside its icons, unbroken ("Mea n" at 80 px)
         },
         {
             "field": "ci_low",

@@ -133,6 +133,20 @@ def test_parallel_dimensions_and_colour():
     assert trace["line"]["color"] == [0.5, 0.7, 0.8]
 
 
+def test_parallel_score_axis_is_the_colour_key():
+    """No colour bar repeating the score axis' tick labels beside it; the score axis,
+    the lines' colour key, reads four significant digits (its end labels too)."""
+    figure = parallel_figure(
+        experiments=[_experiment(1, "mlp", {"lr": 0.1}, [0.953044, 0.909022])],
+        metric="acc",
+        mode="max",
+        keys=["lr"],
+    )
+    trace = figure["data"][0]
+    assert trace["line"]["showscale"] is False and "colorbar" not in trace["line"]
+    assert trace["dimensions"][-1]["tickformat"] == ".4~g"
+
+
 def test_parallel_log_axis_for_wide_ranges():
     """A positive key spanning two decades or more is drawn on a log axis."""
     figure = parallel_figure(

@@ -80,7 +80,7 @@ def test_compare_flow(page, study):
             else:
                 assert trace["n"] == STEPS // VAL_EVERY
     sampled = page.page.locator('[data-metric="train_loss"] .kuro-note')
-    assert "Sampled" in sampled.inner_text()
+    assert sampled.inner_text().startswith("Downsampled: ")
     assert page.page.locator('[data-metric="val_acc"] .kuro-note').count() == 0
     page.page.locator("#compare-curves").scroll_into_view_if_needed()
     page.shot("mean")
@@ -195,4 +195,6 @@ def test_parallel_coordinates_wait_until_seen(page, study):
     )
     (parallel,) = page.plots("#compare-parallel")[0]["traces"]
     assert parallel["type"] == "parcoords"
+    # The score axis is the colour key: no colour bar repeating its tick labels.
+    assert page.page.locator("#compare-parallel .colorbar").count() == 0
     page.shot_of("#compare-parallel", "parallel")

@@ -115,6 +115,14 @@ def test_sweep_page_draws_every_view(page, live_kuro):
         arg=CONFIGS,
     )
     assert page.page.locator(".ag-row.kuro-best-row").count() >= 1
+    # Every parameter value reads whole: no cell cut with an ellipsis ("0.00…").
+    cut = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll(
+                '#sweeps-body .ag-center-cols-container .ag-cell[col-id^="p"] .ag-cell-value'))
+            .filter(cell => cell.scrollWidth > cell.clientWidth + 1)
+            .map(cell => cell.textContent)"""
+    )
+    assert cut == []
     page.shot("sweep")
     page.shot_of("#sweeps-body .kuro-filter-grid", "configurations")
 

@@ -156,8 +156,10 @@ def curve_figure(
     log_y: bool = False,
     x_axis: str = "step",
     max_points: int = MAX_POINTS,
+    show_legend: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The figure, and ``{"sampled": bool, "count": full points, "shown": points drawn}``."""
+    """The figure, and ``{"sampled": bool, "count": full points, "shown": points drawn}``
+    (``count``: the points of the series read, a zoomed range's when only it was read)."""
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation is one of {list(AGGREGATIONS)}, not {aggregation!r}")
     if x_axis not in X_AXES:
@@ -189,7 +191,7 @@ def curve_figure(
         f"{plot_text(metric)} <span style='color:#7a8699;font-size:12px'>"
         f"by {X_AXES[x_axis].lower()}</span>"
     )
-    n_entries = sum(1 for t in traces if t.get("showlegend", True))
+    n_entries = sum(1 for t in traces if t.get("showlegend", True)) if show_legend else 0
     height = 340 + 22 * max(0, (n_entries + 1) // 2 - 1)  # two legend entries a row, or so
     plot_height = height - 40 - 64
     layout = base_layout(
@@ -203,6 +205,8 @@ def curve_figure(
         height=height,
         uirevision=metric,  # keep the user's zoom across refreshes
     )
+    if not show_legend:  # else Plotly's default: a legend from two traces on
+        layout["showlegend"] = False
     return {"data": traces, "layout": layout}, {
         "sampled": sampled,
         "count": count,

@@ -92,20 +92,22 @@ def parallel_lines(
     column, the score's axis (``label``) last, lines coloured by score, better brighter."""
     dimensions = [_dimension(k, [r.get(k) for r, _ in rows]) for k in columns]
     scores = [v for _, v in rows]
-    dimensions.append({"label": plot_text(label), "values": scores})
+    # Four significant digits, also for the axis' end labels (its minimum and maximum).
+    dimensions.append({"label": plot_text(label), "values": scores, "tickformat": ".4~g"})
     trace = {
         "type": "parcoords",
         "dimensions": dimensions,
         "line": {
             "color": scores,
-            # The better end is the bright end of the scale.
+            # The better end is the bright end of the scale. The score's axis, last, is the
+            # scale's key: a colour bar beside it would repeat its tick labels.
             "colorscale": "Viridis",
             "reversescale": mode == "min",
-            "showscale": True,
-            "colorbar": {"title": {"text": plot_text(metric)}, "thickness": 12},
+            "showscale": False,
         },
         "labelfont": {"size": 12},
         "tickfont": {"size": 10},
     }
-    layout = base_layout(height=380, margin={"l": 60, "r": 40, "t": 56, "b": 24})
+    # Room on the right for the last axis' label, centred on it.
+    layout = base_layout(height=380, margin={"l": 60, "r": 80, "t": 56, "b": 24}, meta=metric)
     return {"data": [trace], "layout": layout}

@@ -126,6 +126,7 @@ def show_curves(
         experiments=experiments,
         histories={h["trial_id"]: h["metrics"] for h in histories},
         labels=labels,
+        scope="compare",
         aggregation=aggregation,
         band_kind=band_kind,
         smoothing=smoothing or 0.0,
