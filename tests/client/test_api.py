@@ -100,3 +100,40 @@ def test_to_pandas_without_pandas_says_how_to_get_it(monkeypatch):
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"kuro\[pandas\]"):
         Records([{"a": 1}]).to_pandas()
+
+
+def test_history_to_pandas_is_typed_and_exact(api, worker, group):
+    """The long table keeps NaN and infinities, with int64 steps and float64 values."""
+    with worker.experiment(group, "exact", metrics=["loss"]).trial() as trial:
+        for value in (0.5, math.nan, math.inf, -math.inf):
+            trial.report_metric("loss", value)
+    assert worker.flush()
+    frame = api.history([trial.id]).to_pandas()
+    assert {c: str(t) for c, t in frame.dtypes.items()} == {
+        "trial_id": "int64",
+        "metric": "object",
+        "step": "int64",
+        "value": "float64",
+        "time": "float64",
+    }
+    assert frame["step"].tolist() == [0, 1, 2, 3] and set(frame["trial_id"]) == {trial.id}
+    values = frame["value"].tolist()
+    assert values[0] == 0.5 and math.isnan(values[1]) and values[2:] == [math.inf, -math.inf]
+
+
+def test_history_to_pandas_of_nothing_has_the_columns():
+    """An empty history is an empty frame with the same columns and types."""
+    from kuro.client._api import History
+
+    frame = History([]).to_pandas()
+    assert list(frame.columns) == ["trial_id", "metric", "step", "value", "time"]
+    assert len(frame) == 0 and str(frame["value"].dtype) == "float64"
+
+
+def test_history_to_pandas_without_pandas_says_how_to_get_it(monkeypatch):
+    """pandas is optional for histories too: the error names the extra."""
+    from kuro.client._api import History
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(ImportError, match=r"kuro\[pandas\]"):
+        History([]).to_pandas()

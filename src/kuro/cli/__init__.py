@@ -20,7 +20,7 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
-    from kuro.cli import accounts, agent, compare, export, queue, server, sweep, sync
+    from kuro.cli import accounts, agent, compare, export, queue, server, sweep, sync, tag
 
     parser = argparse.ArgumentParser(prog="kuro", description="Kuro experiment management.")
     parser.add_argument("--version", action="version", version=f"kuro {__version__}")
@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     queue.register(commands)
     sweep.register(commands)
     agent.register(commands)
+    tag.register(commands)
     return parser
 
 

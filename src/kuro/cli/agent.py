@@ -10,8 +10,12 @@ environment (``KURO_TRIAL_ID``, ``KURO_HYPER_PARAMETERS`` as JSON, ``KURO_SERVER
 lease; on Linux the command dies with the agent, even a SIGKILLed one, so that its work
 never runs twice once the lease expires. A command that exits 0 completes the trial (unless
 it ended the trial itself); any other exit fails it with the exit status and the tail of its
-output. With nothing (left) to run, the agent says why: a finished sweep, an empty queue,
-or no such group (then it exits 1).
+output. The command's whole output (stdout and stderr) is kept with its trial, sent as it
+comes through a spool like a worker's points (a server outage loses none of it; ``kuro
+sync`` uploads what an agent could not); past ``KURO_OUTPUT_MAX_CHARS`` (set it as on the
+server; 4,000,000 by default) the agent holds back all but the tail, sent at the end, and
+the server keeps the head and the tail, the cut marked. With nothing (left) to run, the
+agent says why: a finished sweep, an empty queue, or no such group (then it exits 1).
 
 First SIGINT/SIGTERM: finish the current trial, then exit. Second: stop the command, end
 the trial as failed and queue its work again, then exit.
@@ -29,14 +33,22 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kuro.core.errors import Conflict, KuroError, LeaseLost, TransportError
+
+if TYPE_CHECKING:  # the client is imported when an agent starts, not with every command
+    from kuro.client._output import OutputBuffer
+    from kuro.client._sender import Sender
+    from kuro.client._transport import HttpTransport
 
 __all__ = ["Agent", "register"]
 
 _TAIL_LINES = 60
+_OUTPUT_EVERY = 1.0  # seconds between two sends of the command's output
+_FLUSH_TIMEOUT = 30.0  # seconds given to the output's delivery at a trial's end
 
 
 def register(commands: Any) -> None:
@@ -111,6 +123,7 @@ class Agent:
         wait: float = 0.0,
     ) -> None:
         from kuro.client._config import AGENT_RETRY, server_url
+        from kuro.client._output import output_limit
         from kuro.client._transport import HttpTransport
 
         self.command = command
@@ -125,6 +138,8 @@ class Agent:
         self.signals = 0
         self.child: subprocess.Popen | None = None
         self.reason: str | None = None  # why the last claim got no trial
+        self.output = _output_sender(self.transport, self.server, worker)
+        self.output_limit = output_limit()
 
     # Signals -----------------------------------------------------------------------------
 
@@ -178,7 +193,7 @@ class Agent:
         finally:
             for s, handler in previous.items():
                 signal.signal(s, handler)
-            self.transport.close()
+            self.output.close(_FLUSH_TIMEOUT)  # closes the transport too
         print(f"kuro agent: {_tally(ended)}", file=sys.stderr)
         if why is not None:
             print(f"kuro agent: {why[1]}", file=sys.stderr)
@@ -216,6 +231,7 @@ class Agent:
             "KURO_HYPER_PARAMETERS": json.dumps(hp),
             "KURO_SERVER": self.server,
             "KURO_WORKER": self.worker,
+            "KURO_CAPTURE_OUTPUT": "0",  # the agent keeps the output: once is enough
         }
         print(
             f"kuro agent: trial {trial['id']} of {trial['identifier']!r} {json.dumps(hp)}",
@@ -238,15 +254,29 @@ class Agent:
             target=self._beat, args=(trial["id"], lost), name="kuro-agent-heartbeat", daemon=True
         )
         beating.start()
+        from kuro.client._output import OutputBuffer
+
+        output = OutputBuffer(session=f"agent-{uuid.uuid4().hex[:12]}", limit=self.output_limit)
+        shipping = threading.Thread(
+            target=self._ship_output,
+            args=(trial["id"], output, lost),
+            name="kuro-agent-output",
+            daemon=True,
+        )
+        shipping.start()
         assert self.child.stdout is not None
         for line in self.child.stdout:
             sys.stdout.write(line)
             tail.append(line)
+            output.write(line)
         code = self.child.wait()
         sys.stdout.flush()
         self.child = None
         lost.set()
         beating.join()
+        shipping.join()
+        self._queue_output(trial["id"], output, end=True)
+        self.output.flush(_FLUSH_TIMEOUT)  # the output before the end, unless the server is away
         if self.signals >= 2:
             return self._end(
                 trial,
@@ -257,6 +287,22 @@ class Agent:
         if code == 0:
             return self._end(trial, "complete", "")
         return self._end(trial, "failed", f"command exited with status {code}\n{''.join(tail)}")
+
+    def _queue_output(self, trial_id: int, output: OutputBuffer, end: bool = False) -> None:
+        from kuro.client._spool import Op
+        from kuro.client._transport import dumps
+
+        bodies = output.pieces(trial_id)
+        if end:
+            bodies += output.held(trial_id)  # the tail of an output over the limit
+        for body in bodies:
+            self.output.put(Op("output", "POST", f"/trials/{trial_id}/output", dumps(body)))
+
+    def _ship_output(self, trial_id: int, output: OutputBuffer, stop: threading.Event) -> None:
+        """Queue the command's output every ``_OUTPUT_EVERY`` s while it runs; the sender's
+        thread spools and delivers it."""
+        while not stop.wait(_OUTPUT_EVERY):
+            self._queue_output(trial_id, output)
 
     def _beat(self, trial_id: int, stop: threading.Event) -> None:
         while not stop.wait(self.heartbeat):
@@ -278,6 +324,18 @@ class Agent:
         except Conflict as exc:  # the training code ended it itself (pruned, failed...)
             return str((exc.detail or {}).get("status", status))
         return str(ended["status"])
+
+
+def _output_sender(transport: HttpTransport, server: str, worker: str) -> Sender:
+    """The background sender of the commands' output: spooled (``KURO_SPOOL_DIR``), so what
+    the server cannot take now is delivered later, or by ``kuro sync``."""
+    from kuro.client._sender import Sender
+    from kuro.client._spool import Spool
+
+    spool = Spool(meta={"server": server, "mode": "online", "worker": worker})
+    sender = Sender(transport, spool)
+    sender.start()
+    return sender
 
 
 def _tally(ended: collections.Counter[str]) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from kuro.client._annotations import annotation_body
 from kuro.client._config import api_retry, server_url
 from kuro.client._experiment import Metrics, metric_specs
 from kuro.client._transport import HttpTransport, Transport
@@ -42,14 +43,34 @@ class History(list[dict[str, Any]]):
     ``to_pandas()`` is the long table ``trial_id, metric, step, value, time``."""
 
     def to_pandas(self) -> Any:
-        rows = [
-            (h["trial_id"], name, step, value, moment)
-            for h in self
-            for name, s in h["metrics"].items()
-            for step, value, moment in zip(s["steps"], s["values"], s["times"], strict=True)
-        ]
-        columns = ["trial_id", "metric", "step", "value", "time"]
-        return _pandas().DataFrame.from_records(rows, columns=columns)
+        """One row per point: ``trial_id`` and ``step`` int64, ``metric`` text (object), ``value``
+        and ``time`` float64 (NaN and infinities as they are)."""
+        pandas = _pandas()
+        # Built column by column (no tuple per point): long series stay cheap to convert.
+        trial_ids: list[int] = []
+        metrics: list[str] = []
+        steps: list[int] = []
+        values: list[float] = []
+        times: list[float] = []
+        for h in self:
+            for name, s in h["metrics"].items():
+                n = len(s["steps"])
+                if len(s["values"]) != n or len(s["times"]) != n:
+                    raise ValueError(f"trial {h['trial_id']}, {name}: columns of unequal length")
+                trial_ids.extend([h["trial_id"]] * n)
+                metrics.extend([name] * n)
+                steps.extend(s["steps"])
+                values.extend(s["values"])
+                times.extend(s["times"])
+        return pandas.DataFrame(
+            {
+                "trial_id": pandas.array(trial_ids, dtype="int64"),
+                "metric": pandas.Series(metrics, dtype=object),
+                "step": pandas.array(steps, dtype="int64"),
+                "value": pandas.array(values, dtype="float64"),
+                "time": pandas.array(times, dtype="float64"),
+            }
+        )
 
 
 def _decode_fields(record: dict[str, Any], fields: tuple[str, ...]) -> None:
@@ -86,6 +107,19 @@ def _decode_series(history: list[dict[str, Any]]) -> None:
     for h in history:
         for s in h["metrics"].values():
             s["values"] = [decode_value(v) for v in s["values"]]
+
+
+def _annotate(record: dict[str, Any], found: dict[int, dict[str, Any]]) -> None:
+    item = found.get(record["id"])
+    record["tags"] = item["tags"] if item else []
+    record["note"] = item["note"] if item else ""
+
+
+def _annotations_path(trial_id: int | None, experiment_id: int | None) -> str:
+    if (trial_id is None) == (experiment_id is None):
+        raise TypeError("name one trial_id or one experiment_id")
+    kind, ident = ("trials", trial_id) if trial_id is not None else ("experiments", experiment_id)
+    return f"/{kind}/{int(ident or 0)}/annotations"
 
 
 class Api:
@@ -130,10 +164,15 @@ class Api:
         return {m["name"]: m["mode"] for m in self._get("/experiments", group=group)["metrics"]}
 
     def experiments(self, group: str) -> Records:
-        """A group's experiments, each with its ``trials`` and their per-metric summaries."""
+        """A group's experiments, each with its ``trials`` and their per-metric summaries;
+        each experiment and trial with its ``tags`` and ``note``."""
         experiments = self._get("/experiments", group=group)["experiments"]
+        found = self._get_object("/annotations", group=group)
+        notes = {kind: {a["id"]: a for a in found[kind]} for kind in ("experiments", "trials")}
         for e in experiments:
+            _annotate(e, notes["experiments"])
             for t in e["trials"]:
+                _annotate(t, notes["trials"])
                 for summary in t["summaries"].values():
                     summary["best"] = decode_value(summary["best"])
                     summary["last"] = decode_value(summary["last"])
@@ -146,9 +185,13 @@ class Api:
         experiment_id: int | None = None,
         status: str | None = None,
         worker: str | None = None,
+        tag: str | None = None,
     ) -> Records:
-        """A group's trials as flat records (with their experiment's ``identifier`` and
-        ``hyper_parameters``), optionally only one experiment's, status or worker."""
+        """A group's trials as flat records (with their ``tags`` and ``note``, and their
+        experiment's ``identifier``, ``hyper_parameters``, ``experiment_tags`` and
+        ``experiment_note``),
+        optionally only one experiment's, status, worker, or ``tag`` (carried by the
+        trial or by its experiment)."""
         rows = Records()
         for e in self.experiments(group):
             if experiment_id is not None and e["id"] != experiment_id:
@@ -158,19 +201,46 @@ class Api:
                     continue
                 if worker is not None and t["worker"] != worker:
                     continue
+                if tag is not None and tag not in t["tags"] and tag not in e["tags"]:
+                    continue
                 rows.append(
                     {
                         **t,
                         "group": group,
                         "identifier": e["identifier"],
                         "hyper_parameters": e["hyper_parameters"],
+                        "experiment_tags": e["tags"],
+                        "experiment_note": e["note"],
                     }
                 )
         return rows
 
     def trial(self, trial_id: int) -> dict[str, Any]:
-        """One trial with its experiment's group, identifier and hyper-parameters."""
-        return self._get_object(f"/trials/{trial_id}")
+        """One trial with its experiment's group, identifier and hyper-parameters, and its
+        ``tags`` and ``note``."""
+        trial = self._get_object(f"/trials/{trial_id}")
+        trial.update(self.annotations(trial_id=trial_id))
+        return trial
+
+    def annotations(
+        self, *, trial_id: int | None = None, experiment_id: int | None = None
+    ) -> dict[str, Any]:
+        """The ``tags`` and ``note`` of one trial or one experiment."""
+        return self._get_object(_annotations_path(trial_id, experiment_id))
+
+    def annotate(
+        self,
+        *,
+        trial_id: int | None = None,
+        experiment_id: int | None = None,
+        add: Iterable[str] = (),
+        remove: Iterable[str] = (),
+        note: str | None = None,
+    ) -> dict[str, Any]:
+        """Remove tags, add tags and set the note (``""`` clears it) of one trial or one
+        experiment, at once; answers its ``tags`` and ``note`` after the change."""
+        body = annotation_body(add, remove, note)
+        return self._post(_annotations_path(trial_id, experiment_id), body)
 
     def history(
         self,

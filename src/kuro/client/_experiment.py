@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from kuro.client._annotations import Annotations, Tags
 from kuro.client._config import agent_trial
 from kuro.client._spool import Key, local_ref
 from kuro.client._trial import Trial
@@ -61,11 +62,27 @@ class Experiment:
         self._modes = modes
         self._n_started = n_started  # trials of this experiment the client knows exist
         self._running: Trial | None = None
+        self._annotations = Annotations(self.session, "experiment", key)
 
     @property
     def id(self) -> int | None:
         """The server's id; None while the experiment was made offline and not yet synced."""
         return self.session.resolve(self._key)
+
+    @property
+    def tags(self) -> Tags:
+        """The experiment's tags: ``experiment.tags.add("baseline")``, ``.remove(...)``,
+        iterable. Changes are queued, never waited for."""
+        return self._annotations.tags
+
+    @property
+    def note(self) -> str:
+        """The experiment's free-text note (``""`` when none); setting it is queued."""
+        return self._annotations.note
+
+    @note.setter
+    def note(self, text: str) -> None:
+        self._annotations.note = text
 
     def trial(self) -> Trial | None:
         """This worker's unfinished trial of the experiment, else a new one while fewer than

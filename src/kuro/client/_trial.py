@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from kuro.client._annotations import Annotations, Tags
 from kuro.client._config import agent_trial, agent_worker
 from kuro.client._context import run_context_body
 from kuro.client._session import process_worker
@@ -67,6 +68,7 @@ class Trial:
         summaries = (data or {}).get("summaries") or {}
         self._steps: dict[str, int] = {n: s["last_step"] + 1 for n, s in summaries.items()}
         session.track(key)
+        self._annotations = Annotations(session, "trial", key)
         if session.config.capture and not (data or {}).get("context"):
             # Queued after the acquire, in order: offline and through outages it waits in
             # the spool with the rest. A resumed trial keeps the context it has.
@@ -83,6 +85,22 @@ class Trial:
         ``/api/v1/trials/<id>``."""
         ident = self.id
         return None if ident is None else f"{self._session.server}/dashboard/trial/{ident}"
+
+    @property
+    def tags(self) -> Tags:
+        """The trial's tags: ``trial.tags.add("baseline")``, ``trial.tags.remove(...)``,
+        ``"baseline" in trial.tags``. Changes are queued, never waited for."""
+        return self._annotations.tags
+
+    @property
+    def note(self) -> str:
+        """The trial's free-text note (``""`` when none); ``trial.note = "..."`` sets it
+        (queued, never waited for; ``""`` clears it)."""
+        return self._annotations.note
+
+    @note.setter
+    def note(self, text: str) -> None:
+        self._annotations.note = text
 
     @property
     def ended(self) -> bool:
@@ -162,6 +180,8 @@ class Trial:
         # The hot path checks only a metric's first use: forgetting every metric makes the
         # next report of any of them a first use, which raises Conflict.
         self._steps.clear()
+        # Its output and system samples so far go first, in order before its end.
+        self.experiment.worker.telemetry.trial_ending(self._key)
         body = {"status": status, "error": error[-ERROR_TEXT_MAX:]}
         self._session.request("end", "/trials/{}/end", body, key=self._key)
         self._session.untrack(self._key)

@@ -14,6 +14,9 @@ import httpx
 from kuro.client._config import BATCH_DELAY, BATCH_SIZE, Config
 from kuro.client._context import prefetch_context
 from kuro.client._experiment import Experiment, Metrics, metric_specs
+from kuro.client._output import capture_output_enabled
+from kuro.client._sampler import Telemetry
+from kuro.client._sampler import system_interval as _system_interval
 from kuro.client._session import Session, provide_process_worker
 from kuro.client._spool import local_ref
 from kuro.client._system import system_info
@@ -41,7 +44,11 @@ class Worker:
     ``kuro.client._sender``), ``heartbeat`` (seconds between heartbeats of a running
     trial, ``KURO_HEARTBEAT``, 30), ``token`` (the API token, ``KURO_TOKEN``), ``capture``
     (``KURO_CAPTURE``: 'on', the default, or 'off': whether each trial sends its run
-    context, see ``kuro.client._context``).
+    context, see ``kuro.client._context``), ``capture_output`` (``KURO_CAPTURE_OUTPUT``: 0,
+    the default, or 1: whether the trials keep this process's stdout and stderr, which the
+    user still sees), ``system_interval`` (seconds between system samples of CPU, memory and
+    GPUs, ``KURO_SYSTEM_INTERVAL``, 5; 0 for none, as with ``capture`` off; see
+    ``kuro.client._sampler``).
     ``transport`` is an ``httpx`` transport (tests) or a ``kuro`` ``Transport``. Batches
     hold at most ``batch_size`` points, and never more than the server takes (it says so in
     its health answer). A ``server`` that is not an http(s) URL raises ``kuro.InvalidInput``.
@@ -62,6 +69,8 @@ class Worker:
         batch_delay: float = BATCH_DELAY,
         token: str | None = None,
         capture: bool | None = None,
+        capture_output: bool | None = None,
+        system_interval: float | None = None,
         transport: httpx.BaseTransport | Transport | None = None,
     ) -> None:
         self.name = check_name(name, "name")
@@ -88,7 +97,15 @@ class Worker:
         """The machinery this worker shares with its experiments and trials."""
         if config.capture:
             prefetch_context()
+        interval = _system_interval(system_interval)
+        self.telemetry = Telemetry(
+            self.session,
+            capture_output=capture_output_enabled(capture_output),
+            interval=interval if config.capture else 0.0,
+        )
+        """This worker's console capture and system samples (``kuro.client._sampler``)."""
         self.session.start({"name": self.name, **system_info()})
+        self.telemetry.start()
         atexit.register(self.close)
 
     @property
@@ -225,6 +242,7 @@ class Worker:
     def close(self) -> None:
         """Flush for ``flush_timeout`` s, then leave the rest in the spool and say so.
         Called at interpreter exit; the worker is not used afterwards."""
+        self.telemetry.close()
         self.session.close()
         atexit.unregister(self.close)
 

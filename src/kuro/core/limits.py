@@ -30,12 +30,17 @@ __all__ = [
     "IDENTIFIER_MAX",
     "ID_MAX",
     "NAME_MAX",
+    "NOTE_MAX",
     "PACKAGES_MAX",
     "STEP_MAX",
     "STEP_MIN",
+    "TAGS_MAX",
+    "TAG_MAX",
     "TEXT_MAX",
     "check_name",
+    "check_note",
     "check_step",
+    "check_tag",
     "check_text",
 ]
 
@@ -62,6 +67,12 @@ ID_MAX = 2**63 - 1
 """A database id: positive and within 64 bits."""
 GRID_MAX = 10_000
 """Points of a grid, for the queue (``kuro queue add``) and for a grid sweep."""
+TAG_MAX = 64
+"""A tag of an experiment or a trial: 1 to 64 characters, no whitespace and no comma."""
+TAGS_MAX = 100
+"""Tags of one experiment or trial."""
+NOTE_MAX = 10_000
+"""Characters of the free-text note of an experiment or a trial."""
 
 DEFAULTS: dict[str, int] = {
     "max_batch_points": 50_000,
@@ -97,4 +108,36 @@ def check_step(step: Any, field: str = "step") -> int:
     value = int(step)
     if not STEP_MIN <= value <= STEP_MAX:
         raise InvalidInput(f"a step fits in 64 bits; {value} does not", field=field)
+    return value
+
+
+def check_tag(value: Any, field: str = "tag") -> str:
+    """A tag: 1 to ``TAG_MAX`` characters without whitespace, commas or control characters
+    (tags are written comma-separated in CSV and typed on command lines)."""
+    check_text(value, field, TAG_MAX)
+    if any(c.isspace() or c == "," or not c.isprintable() for c in value):
+        raise InvalidInput(
+            f"{field} holds no whitespace, comma or control character: {value!r:.80}",
+            field=field,
+        )
+    return str(value)
+
+
+def check_note(value: Any, field: str = "note") -> str:
+    """A note: a string of at most ``NOTE_MAX`` characters (empty clears it), with no NUL
+    character or lone surrogate (the databases cannot store them)."""
+    if not isinstance(value, str) or len(value) > NOTE_MAX:
+        raise InvalidInput(
+            f"{field} is a string of at most {NOTE_MAX:,} characters, not "
+            f"{type(value).__name__} of length {len(value) if isinstance(value, str) else '-'}",
+            field=field,
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(
+            f"{field} holds a lone surrogate (not valid text)", field=field
+        ) from None
+    if "\x00" in value:
+        raise InvalidInput(f"{field} holds a NUL character", field=field)
     return value

@@ -15,9 +15,11 @@ from ninja.renderers import JSONRenderer
 
 from kuro.core.errors import InvalidInput
 from kuro.server.accounts.auth import api_auth
+from kuro.server.annotations.api import router as annotations_router
 from kuro.server.endpoints import router as endpoints_router
 from kuro.server.errors import install_error_handlers
 from kuro.server.queue.api import router as queue_router
+from kuro.server.telemetry.api import router as telemetry_router
 from kuro.server.tracking.api import router as tracking_router
 
 __all__ = ["api"]
@@ -122,3 +124,5 @@ install_error_handlers(api)
 api.add_router("", tracking_router)
 api.add_router("", endpoints_router)
 api.add_router("", queue_router)
+api.add_router("", annotations_router)
+api.add_router("", telemetry_router)

@@ -42,7 +42,9 @@ INSTALLED_APPS = [
     "axes",  # failed sign-ins throttled per account and per address
     "kuro.server.tracking",
     "kuro.server.queue",
+    "kuro.server.telemetry",
     "kuro.server.accounts",
+    "kuro.server.annotations",
 ]
 
 MIDDLEWARE = [
@@ -72,6 +74,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked.html"
 AXES_VERBOSE = False
+# Trusted reverse proxies in front of the server: the throttle then counts the address they
+# forwarded, not theirs (see kuro.server.accounts.addresses).
+KURO_PROXY_COUNT = int(os.environ.get("KURO_PROXY_COUNT", "0"))
+AXES_CLIENT_IP_CALLABLE = "kuro.server.accounts.addresses.client_address"
 
 ROOT_URLCONF = "kuro.server.urls"
 WSGI_APPLICATION = "kuro.server.wsgi.application"

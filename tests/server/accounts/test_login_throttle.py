@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
-from django.test import Client
+from django.test import Client, override_settings
 
 pytestmark = pytest.mark.django_db
 
@@ -54,3 +54,43 @@ def test_a_success_resets_the_count(django_user_model):
     for _ in range(settings.AXES_FAILURE_LIMIT - 1):
         _sign_in(Client(), "cy", "wrong", address="10.0.0.7")
     assert _sign_in(Client(), "cy", "good pw 1", address="10.0.0.7").status_code == 302
+
+
+@override_settings(KURO_PROXY_COUNT=1)
+def test_behind_a_proxy_each_forwarded_address_is_counted_apart(django_user_model):
+    """Behind one trusted proxy, one person's failures lock their forwarded address, not the
+    proxy's for everyone; a forged X-Forwarded-For entry does not dodge the count."""
+    django_user_model.objects.create_user(username="dee", password="pw of dee")
+    proxy = "127.0.0.1"
+
+    def through_proxy(username, password, client_sends=""):
+        forwarded = f"{client_sends}, 203.0.113.9" if client_sends else "203.0.113.9"
+        return Client().post(
+            LOGIN,
+            {"username": username, "password": password},
+            REMOTE_ADDR=proxy,
+            HTTP_X_FORWARDED_FOR=forwarded,
+        )
+
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        through_proxy(f"guess{i}", "wrong", client_sends=f"198.51.100.{i}")  # forged entries
+    assert through_proxy("dee", "pw of dee").status_code == 429  # 203.0.113.9 is locked
+    other = Client().post(
+        LOGIN,
+        {"username": "dee", "password": "pw of dee"},
+        REMOTE_ADDR=proxy,
+        HTTP_X_FORWARDED_FOR="192.0.2.44",
+    )
+    assert other.status_code == 302  # the proxy's other users still sign in
+
+
+def test_without_a_proxy_the_header_is_ignored(django_user_model):
+    """With no trusted proxy, X-Forwarded-For is the client's own claim: the socket counts."""
+    for i in range(settings.AXES_FAILURE_LIMIT):
+        Client().post(
+            LOGIN,
+            {"username": f"g{i}", "password": "x"},
+            REMOTE_ADDR="10.4.4.4",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{i}",
+        )
+    assert _sign_in(Client(), "anyone", "x", address="10.4.4.4").status_code == 429

@@ -11,10 +11,12 @@ from dash import Input, Output, State, callback, dcc, html
 
 from kuro.core.errors import KuroError
 from kuro.dashboard.aggregation import flatten
+from kuro.dashboard.components.annotations import trial_annotations
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
-from kuro.dashboard.components.curves import curve_card
+from kuro.dashboard.components.curves import curve_card, curve_recipe
 from kuro.dashboard.components.refresh import RefreshControls
-from kuro.dashboard.figures.curves import MAX_POINTS, curve_figure
+from kuro.dashboard.components.telemetry import telemetry_sections
+from kuro.dashboard.figures.curves import MAX_POINTS
 from kuro.dashboard.figures.theme import color
 from kuro.dashboard.formats import duration_text, moment, number
 from kuro.dashboard.mount import PREFIX, group_href
@@ -37,6 +39,7 @@ def layout(trial_id: str | None = None, **_: Any) -> html.Div:
             html.Div([RefreshControls("trial-refresh")], className="kuro-toolbar"),
             dcc.Store(id="trial-id", data=trial_id),
             dcc.Loading(html.Div(id="trial-content"), delay_show=200),
+            trial_annotations(trial_id),  # outside the refreshed content: edits survive it
         ],
         className="kuro-page",
     )
@@ -180,21 +183,21 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
     for i, (name, series) in enumerate(sorted(history["metrics"].items())):
         if series["count"] < 2:
             continue
-        figure, info = curve_figure(
-            metric=name,
-            experiments=[
+        recipe = curve_recipe(
+            name,
+            [
                 {
                     "id": trial["id"],
                     "label": name,
                     "color": color(i),
                     "best_trial": trial["id"],
-                    "trials": [{"id": trial["id"], "number": trial["number"], "series": series}],
+                    "trials": [{"id": trial["id"], "number": trial["number"]}],
                 }
             ],
             aggregation="all",
+            show_legend=False,
         )
-        figure["layout"]["showlegend"] = False
-        charts.append(curve_card(name, figure, info))
+        charts.append(curve_card(f"trial:{name}", recipe, {trial["id"]: history["metrics"]}))
     content = [
         section("Status", [facts, error]),
         html.Div(
@@ -208,5 +211,6 @@ def show_trial(trial_id: str | None, _clicks: int, _ticks: int, _state: Any) -> 
             else empty_state("No series metric", "This trial logged only summary values."),
         ),
         context_section(trial.get("context")),
+        *telemetry_sections(trial["id"]),
     ]
     return content, subtitle

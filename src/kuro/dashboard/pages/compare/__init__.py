@@ -44,6 +44,7 @@ from kuro.dashboard.pages.compare.group import (
     show_experiments,
 )
 from kuro.dashboard.pages.compare.parallel import parallel_panel, show_parallel
+from kuro.dashboard.pages.compare.provenance import provenance_view, show_provenance, tag_options
 from kuro.dashboard.pages.compare.winner import show_selection
 
 # The callbacks are named here too: tests and benchmarks call them as the page's.
@@ -59,6 +60,7 @@ __all__ = [
     "show_curves",
     "show_experiments",
     "show_parallel",
+    "show_provenance",
     "show_selection",
     "write_address",
 ]
@@ -110,6 +112,7 @@ def layout(**url_params: Any) -> html.Div:
             ),
             html.Div(
                 [
+                    html.Div(provenance_view(view["stored"]), id="compare-provenance"),
                     section(
                         "Experiments",
                         FilterGrid(
@@ -127,6 +130,12 @@ def layout(**url_params: Any) -> html.Div:
                         ),
                         subtitle="Select rows to compare. Hyper-parameter columns show the keys "
                         "that differ within an identifier.",
+                        tools=dcc.Dropdown(
+                            id="compare-tag-filter",
+                            options=tag_options(view["stored"]),
+                            placeholder="Filter by tag",
+                            className="kuro-tag-filter",
+                        ),
                     ),
                     section(
                         "Which setting wins",

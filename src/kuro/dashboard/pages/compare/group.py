@@ -20,8 +20,10 @@ from kuro.dashboard.components.cards import empty_state, error_state
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.formats import count_text
+from kuro.dashboard.pages.compare.provenance import tagged_experiments, with_experiment_columns
 from kuro.dashboard.stores import from_store, to_store
 from kuro.dashboard.tables import experiment_table
+from kuro.server.annotations.selectors import group_annotate
 from kuro.server.tracking import selectors
 
 __all__ = [
@@ -80,7 +82,7 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
         hint = "Choose a group above to compare its experiments."
         return None, "", empty_state("Pick a group", hint), groups, None, hidden
     try:
-        data = selectors.group_experiments(group=group)
+        data = group_annotate(selectors.group_experiments(group=group), code=True)
     except KuroError as error:  # e.g. a group named in the address that does not exist
         return None, "", error_state(str(error)), [*groups, group], group, hidden
     n_trials = sum(len(e["trials"]) for e in data["experiments"])
@@ -117,6 +119,7 @@ def load_group(group: str | None, _clicks: int, _ticks: int) -> tuple:
     State("compare-metric", "value"),
     State("compare-initial-selection", "data"),
     State(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    Input("compare-tag-filter", "value"),
     prevent_initial_call=True,  # the layout draws the first view
 )
 def show_experiments(
@@ -124,13 +127,17 @@ def show_experiments(
     metric: str | None,
     initial: list[int] | None = None,
     current: Any = None,
+    tag: str | None = None,
 ) -> tuple:
-    """The experiment grid, the metric and group-by choices; the selection the address
-    names once the rows are there (later reloads keep the grid's own)."""
+    """The experiment grid (only those with ``tag`` when one is chosen), the metric and
+    group-by choices; the selection the address names once the rows are there (later
+    reloads keep the grid's own)."""
     if not stored:
         return [], [], FilterGrid.fit(0), no_update, [], [], None, []
     data = from_store(stored, GROUP_FIELDS)
-    rows, columns = experiment_table(data["experiments"], data["metrics"])
+    shown = tagged_experiments(data["experiments"], tag)
+    rows, columns = experiment_table(shown, data["metrics"])
+    with_experiment_columns(rows, columns, shown)
     grouped = any("children" in c for c in columns)
     style = FilterGrid.fit(len(rows), header_rows=2 if grouped else 1, max_height=440)
     names = [m["name"] for m in data["metrics"]]

@@ -20,6 +20,7 @@ from kuro.dashboard.pages.compare.group import (
     in_scope,
     selected_ids,
 )
+from kuro.dashboard.pages.compare.provenance import tagged_trials, with_trial_columns
 from kuro.dashboard.stores import from_store, to_store
 from kuro.dashboard.tables import (
     aggregate_table,
@@ -70,6 +71,7 @@ def settings_by_metric(
     Input("compare-comparison", "data"),
     Input("compare-metric-filter", "value"),
     Input("compare-group-by", "value"),
+    Input("compare-tag-filter", "value"),
     prevent_initial_call=True,  # the layout draws the first view
 )
 def show_selection(
@@ -78,9 +80,11 @@ def show_selection(
     stored_comparison: dict[str, Any] | None,
     names: list[str] | None,
     group_by: str | None = None,
+    tag: str | None = None,
 ) -> tuple:
     """Verdicts, forest charts, aggregates, trials and JSON of the selection (the group
-    when none), by the chosen statistic, per setting (experiment or group-by value)."""
+    when none), by the chosen statistic, per setting (experiment or group-by value); the
+    trials grid lists only the trials with ``tag`` when one is chosen."""
     if not stored:
         empty = FilterGrid.fit(0)
         return "", "", None, [], [], empty, [], [], empty, ""
@@ -131,7 +135,9 @@ def show_selection(
             )
         ]
     aggregate_rows, aggregate_columns = aggregate_table(by_metric, statistic)
-    trial_rows, trial_columns = trial_table(experiments, data["metrics"], labels, f"{PREFIX}trial/")
+    tagged = tagged_trials(experiments, tag)
+    trial_rows, trial_columns = trial_table(tagged, data["metrics"], labels, f"{PREFIX}trial/")
+    with_trial_columns(trial_rows, trial_columns, tagged)
     n = len(data["experiments"])
     selection = f"{len(ids)} of {n} selected" if ids else f"none of {n} selected"
     unit = f"settings of {group_by} (other keys pooled)" if group_by else "experiments"

@@ -1,0 +1,1 @@
+"""Tags and free-text notes on experiments and trials (builds on tracking)."""
