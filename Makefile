@@ -6,12 +6,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench lint types format install clean chromium
+.PHONY: run test bench lint types format install clean chromium plotly-bundle docs
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
-	$(BIN)/python -m pip install -qq -e '.[server,dev]'
+	$(BIN)/python -m pip install -qq -e '.[server,dev,frameworks]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,14 +23,25 @@ test: $(STAMP) chromium
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
 	$(BIN)/python -m pytest
 
 # The dashboard's browser tests drive Debian's Chromium through Playwright (never a downloaded browser).
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium chromium-driver)
 
+# The documentation site (mkdocs.yml, docs/), rebuilt on every change; `make test` builds it
+# with --strict into site/.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
+
+# The dashboard's partial plotly.js (only the trace types Kuro draws), rebuilt from the npm
+# registry with the versions pinned in src/kuro/dashboard/assets-src/package-lock.json.
+plotly-bundle:
+	cd src/kuro/dashboard/assets-src && npm ci --no-audit --no-fund && node build.mjs
 
 types: $(STAMP)
 	$(BIN)/mypy
@@ -40,4 +51,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format src tests benchmarks
 
 clean:
-	rm -rf $(VENV) build *.egg-info src/*.egg-info
+	rm -rf $(VENV) build dist site *.egg-info src/*.egg-info

@@ -66,6 +66,8 @@ def test_history_is_full_or_downsampled(api, recorded):
     assert set(full[0]["metrics"]) == {"loss"}
     sampled = api.history(ids, max_points=4)[0]["metrics"]["loss"]
     assert sampled["sampled"] and len(sampled["steps"]) <= 4 and sampled["count"] == 11
+    zoomed = api.history(ids, metrics=["loss"], step_min=3, step_max=5)[0]["metrics"]["loss"]
+    assert zoomed["steps"] == [3, 4, 5] and zoomed["values"] == series["values"][3:6]
 
 
 def test_answers_are_plain_json(api, group, recorded):

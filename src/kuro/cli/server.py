@@ -61,12 +61,15 @@ def register(commands: Any) -> None:
     migrate.set_defaults(run=_migrate)
 
 
+NEEDS_EXTRA = "kuro: the server needs its extra: pip install 'kuro[server]'"
+
+
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kuro.server.settings")
     try:
         import django
     except ImportError:
-        sys.exit("kuro: the server needs its extra: pip install 'kuro[server]'")
+        sys.exit(NEEDS_EXTRA)
     django.setup()
 
 
@@ -81,7 +84,10 @@ def _migrate(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.worker_class == "gevent":
         # Before Django, Dash and psycopg are imported: they must see the patched modules.
-        from gevent import monkey
+        try:
+            from gevent import monkey
+        except ImportError:
+            sys.exit(NEEDS_EXTRA)
 
         monkey.patch_all()
     auth, warning = auth_mode(

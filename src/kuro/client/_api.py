@@ -247,14 +247,22 @@ class Api:
         trial_ids: Iterable[int],
         metrics: Iterable[str] | None = None,
         max_points: int | None = None,
+        *,
+        step_min: int | None = None,
+        step_max: int | None = None,
     ) -> History:
         """The metric series of many trials in one request; ``max_points`` downsamples each
-        series keeping its first and last points and each bucket's minimum and maximum."""
-        body = {
+        series keeping its first and last points and each bucket's minimum and maximum;
+        ``step_min``/``step_max`` (inclusive) read one range of steps."""
+        body: dict[str, Any] = {
             "trial_ids": list(trial_ids),
             "metrics": None if metrics is None else list(metrics),
             "max_points": max_points,
         }
+        if step_min is not None:
+            body["step_min"] = step_min
+        if step_max is not None:
+            body["step_max"] = step_max
         answer = self._retry.call(lambda: self._transport.call("POST", "/history", body))
         _decode_series(answer)
         return History(answer)
