@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import struct
 
@@ -30,6 +31,7 @@ from kuro.server.tracking.services import (
     points_ingest,
     trial_acquire,
 )
+from kuro.server.tracking.services.chunks import TAIL_POINTS
 
 any_double = st.integers(0, 2**64 - 1).map(lambda b: struct.unpack("<d", struct.pack("<Q", b))[0])
 series = st.lists(
@@ -113,12 +115,113 @@ def _chunks(trial):
 
 
 def test_small_appends_fill_chunks(trial):
-    """Ten steps a batch: the series' last chunk takes them while they fit."""
+    """Ten steps a batch: the series' last chunk takes them while it holds fewer than
+    TAIL_POINTS, then a new one starts; 1,024 points of such chunks are compacted."""
     for start in range(0, 2500, 10):
         _ingest(trial, list(range(start, start + 10)), [float(s) for s in range(start, start + 10)])
     counts = [n for (n,) in _chunks(trial)]
-    assert counts == [1020, 1020, 460]  # 102 batches of 10 fit in 1,024
+    assert counts[:2] == [CHUNK_POINTS, CHUNK_POINTS] and sum(counts) == 2500
+    # A chunk takes batches while it holds fewer than TAIL_POINTS: at most TAIL_POINTS + 9.
+    assert all(n < TAIL_POINTS + 10 for n in counts[2:])
     assert metric_history(trial_ids=[trial.pk])[0]["metrics"]["loss"]["steps"] == list(range(2500))
+
+
+def _layout(trial):
+    return list(
+        Chunk.objects.filter(trial=trial)
+        .order_by("first_step")
+        .values_list("first_step", "last_step", "count")
+    )
+
+
+def _no_overlap(trial):
+    rows = _layout(trial)
+    assert all(a[1] < b[0] for a, b in itertools.pairwise(rows)), rows
+    return rows
+
+
+def test_one_point_appends_keep_a_short_tail(trial):
+    """One point a batch: an append rewrites at most a chunk of TAIL_POINTS points, the
+    rows stay bounded, and every 1,024 points the small chunks become one packed chunk."""
+    odd = [
+        math.nan,
+        -0.0,
+        math.inf,
+        -math.inf,
+        struct.unpack("<d", struct.pack("<Q", 0x7FF8DEAD))[0],
+    ]
+    values = [odd[s % 5] if s % 7 == 0 else math.sin(s) for s in range(2100)]
+    for step, value in enumerate(values):
+        before = _layout(trial)
+        _ingest(trial, [step], [value], times=[float(step)])
+        rows = _layout(trial)
+        if rows[-1][2] != CHUNK_POINTS:  # not a compaction: at most the last chunk rewritten
+            assert rows[: len(before) - 1] == before[:-1]
+        small = [n for _, _, n in rows if n < CHUNK_POINTS]
+        assert sum(small) < CHUNK_POINTS and len(small) <= CHUNK_POINTS // TAIL_POINTS + 1
+        assert rows[-1][2] in (*range(1, TAIL_POINTS + 1), CHUNK_POINTS)
+    rows = _no_overlap(trial)
+    assert [n for _, _, n in rows[:2]] == [CHUNK_POINTS, CHUNK_POINTS]  # compacted twice
+    assert len(rows) == 2 + -(-(2100 - 2 * CHUNK_POINTS) // TAIL_POINTS)
+    [p] = series_points(trial_ids=[trial.pk], metric_ids=[Summary.objects.get().metric_id]).values()
+    assert p.steps.tolist() == list(range(2100))
+    assert _bits(p.values) == _bits(np.array(values)) and p.times.tolist() == list(
+        map(float, range(2100))
+    )
+    summary = Summary.objects.get()
+    finite = [v for v in values if v == v]
+    assert (summary.count, summary.min_value, summary.max_value) == (2100, min(finite), max(finite))
+    assert summary.last_step == 2099
+
+
+def test_rewrites_in_small_and_compacted_chunks(trial):
+    """A resent step inside a small tail chunk and inside a compacted chunk, and a late
+    step before them, are read back exactly; the summary is recounted."""
+    for step in range(1100):
+        _ingest(trial, [step], [1.0])
+    _ingest(trial, [1090, 500, -3], [-0.0, 7.0, 2.0], times=[9.0, 8.0, 7.0])
+    _ingest(trial, [1095], [math.nan])  # inside the small chunks again, alone
+    _no_overlap(trial)
+    [p] = series_points(trial_ids=[trial.pk], metric_ids=[Summary.objects.get().metric_id]).values()
+    assert p.steps.tolist() == [-3, *range(1100)]
+    got = dict(zip(p.steps.tolist(), p.values.tolist(), strict=True))
+    assert got[500] == 7.0 and got[-3] == 2.0 and math.isnan(got[1095])
+    assert math.copysign(1.0, got[1090]) == -1.0 and got[1090] == 0.0
+    assert [got[s] for s in range(1100) if s not in (500, 1090, 1095)] == [1.0] * 1097
+    summary = Summary.objects.get()
+    assert (summary.count, summary.min_value, summary.max_value) == (1101, -0.0, 7.0)
+    assert (summary.last_step, summary.last_value) == (1099, 1.0)
+    _ingest(trial, [1100], [3.0])  # appends go on after the rewrites
+    assert Summary.objects.get().count == 1102
+    assert series_points(trial_ids=[trial.pk], metric_ids=[summary.metric_id])[
+        (trial.pk, summary.metric_id)
+    ].steps.tolist() == [-3, *range(1101)]
+
+
+def test_downsampled_read_over_many_small_chunks_keeps_extremes(trial):
+    """A downsampled read of a series ending in many small chunks keeps each bucket's
+    extremes, whether read from points, blocks or chunk columns."""
+    n = 3 * CHUNK_POINTS + 900
+    rng = np.random.default_rng(5)
+    values = rng.normal(0, 1, n)
+    values[n - 300] = 50.0  # in the small chunks
+    values[n - 200] = -50.0
+    values[n - 100] = math.nan
+    _ingest(trial, list(range(3 * CHUNK_POINTS)), values[: 3 * CHUNK_POINTS].tolist())
+    for step in range(3 * CHUNK_POINTS, n):
+        _ingest(trial, [step], [float(values[step])])
+    assert len(_layout(trial)) > 50
+    for max_points in (100, 2000, 10_000):
+        h = metric_history(trial_ids=[trial.pk], max_points=max_points)[0]["metrics"]["loss"]
+        assert len(h["steps"]) <= max_points and h["steps"] == sorted(h["steps"])
+        assert h["steps"][0] == 0 and h["steps"][-1] == n - 1
+        shown = dict(zip(h["steps"], h["values"], strict=True))
+        assert shown[n - 300] == 50.0 and shown[n - 200] == -50.0
+        same = [
+            shown[s] == values[s] or (math.isnan(shown[s]) and math.isnan(values[s])) for s in shown
+        ]
+        assert all(same)
+        assert (n - 100 in shown) == (max_points >= n)  # NaN is never a bucket's extreme
 
 
 def test_rewriting_one_step_rewrites_one_chunk(trial):
