@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from kuro.core.errors import NotFound
 from kuro.server.telemetry.models import OutputChunk, OutputLog, SystemSample
-from kuro.server.tracking.models import Trial
+from kuro.server.tracking.selectors import trial_check_exists
 
 __all__ = ["CUT_MARKER", "output_text", "system_series", "trial_output"]
 
@@ -19,15 +18,10 @@ CUT_MARKER = (
 _SEARCH_LINES_MAX = 10_000
 
 
-def _check_trial(trial_id: int) -> None:
-    if not Trial.objects.filter(pk=trial_id).exists():
-        raise NotFound(f"trial {trial_id} does not exist", detail={"field": "trial_id"})
-
-
 def output_text(*, trial_id: int) -> str:
     """The trial's whole kept output: its head, the cut marker when characters were cut, its
     tail. Empty when it sent none."""
-    _check_trial(trial_id)
+    trial_check_exists(trial_id)
     log = OutputLog.objects.filter(trial_id=trial_id).first()
     if log is None:
         return ""
@@ -63,7 +57,7 @@ def trial_output(*, trial_id: int, search: str = "") -> dict[str, Any]:
 def system_series(*, trial_id: int, max_points: int = 2_000) -> dict[str, Any]:
     """The trial's system samples as ``{"times": [...], "values": {name: [...]}}``, oldest
     first, a value None where a sample lacks it; thinned evenly to ``max_points`` samples."""
-    _check_trial(trial_id)
+    trial_check_exists(trial_id)
     rows = list(
         SystemSample.objects.filter(trial_id=trial_id)
         .order_by("time")

@@ -7,19 +7,13 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from kuro.core.errors import NotFound
 from kuro.server.telemetry.limits import output_max_chars
 from kuro.server.telemetry.models import OutputChunk, OutputLog, SystemSample
-from kuro.server.tracking.models import Trial
+from kuro.server.tracking.selectors import trial_check_exists
 
 __all__ = ["output_append", "system_samples_record"]
 
 _TRIM_BATCH = 50  # tail chunks looked at per query while cutting the oldest away
-
-
-def _check_trial(trial_id: int) -> None:
-    if not Trial.objects.filter(pk=trial_id).exists():
-        raise NotFound(f"trial {trial_id} does not exist", detail={"field": "trial_id"})
 
 
 def _locked_log(trial_id: int) -> OutputLog:
@@ -41,7 +35,7 @@ def output_append(
     first half of the trial's allowance (``output_max_chars``) is kept for good; past it,
     the latest half is kept and older characters are cut (counted in ``cut_chars``, as are
     characters skipped between what was received and ``offset``)."""
-    _check_trial(trial_id)
+    trial_check_exists(trial_id)
     limit = output_max_chars()
     head_max = limit // 2
     tail_max = limit - head_max
@@ -105,7 +99,7 @@ def system_samples_record(*, trial_id: int, samples: list[dict[str, Any]]) -> in
     """Store system samples (``{"time": seconds, "values": {name: number}}``) of trial
     ``trial_id``; a sample at a time already stored is not stored again. Answers how many
     samples were new."""
-    _check_trial(trial_id)
+    trial_check_exists(trial_id)
     rows = [SystemSample(trial_id=trial_id, time=s["time"], values=s["values"]) for s in samples]
     times = {s["time"] for s in samples}
     before = SystemSample.objects.filter(trial_id=trial_id, time__in=times).count()

@@ -13,7 +13,11 @@ from kuro.server.tracking.selectors.export import group_export
 from kuro.server.tracking.selectors.history import metric_history
 from kuro.server.tracking.selectors.selection import running_trials, selection_export
 from kuro.server.tracking.selectors.series import series_at_step, series_points, series_view
-from kuro.server.tracking.selectors.trials import trial_detail, trial_summaries
+from kuro.server.tracking.selectors.trials import (
+    trial_check_exists,
+    trial_detail,
+    trial_summaries,
+)
 from kuro.server.tracking.selectors.workers import worker_detail, worker_list
 
 __all__ = [
@@ -28,6 +32,7 @@ __all__ = [
     "series_at_step",
     "series_points",
     "series_view",
+    "trial_check_exists",
     "trial_detail",
     "trial_summaries",
     "worker_detail",

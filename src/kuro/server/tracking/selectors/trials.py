@@ -10,7 +10,7 @@ from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Summary, Trial
 from kuro.server.tracking.selectors.moments import iso
 
-__all__ = ["trial_detail", "trial_dict", "trial_summaries"]
+__all__ = ["trial_check_exists", "trial_detail", "trial_dict", "trial_summaries"]
 
 
 def _float(value: float | None) -> float:
@@ -78,6 +78,12 @@ def trial_dict(trial: Trial, summaries: dict[str, dict[str, Any]] | None) -> dic
         "lease_expires_at": iso(trial.lease_expires_at),
         "summaries": summaries or {},
     }
+
+
+def trial_check_exists(trial_id: int) -> None:
+    """``NotFound`` naming ``trial_id`` when there is no such trial."""
+    if not Trial.objects.filter(pk=trial_id).exists():
+        raise NotFound(f"trial {trial_id} does not exist", detail={"field": "trial_id"})
 
 
 def trial_detail(*, trial_id: int) -> dict[str, Any]:

@@ -7,8 +7,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from kuro.core.errors import InvalidInput, NotFound
+from kuro.core.errors import InvalidInput
 from kuro.server.tracking.models import PackageSet, Trial
+from kuro.server.tracking.selectors.trials import trial_check_exists
 
 __all__ = ["package_set_get_or_create", "trial_context_record"]
 
@@ -44,8 +45,7 @@ def trial_context_record(
     names = sorted(set(packages))
     if packages_hash is not None and packages_hash != _packages_key(names):
         raise InvalidInput("packages_hash is not the hash of packages", field="packages_hash")
-    if not Trial.objects.filter(pk=trial_id).exists():
-        raise NotFound(f"trial {trial_id} does not exist", detail={"field": "trial_id"})
+    trial_check_exists(trial_id)
     package_set = package_set_get_or_create(packages=names)
     Trial.objects.filter(pk=trial_id).update(context=context, package_set=package_set)
     return Trial.objects.get(pk=trial_id)
