@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run` needs only the server; `make test` and the rest install everything (dev tools and
+# the frameworks the integrations are tested with: torch alone is ~1 GB).
+SERVER_STAMP := $(VENV)/.installed-server
 
 .PHONY: run test bench lint types format install clean chromium plotly-bundle docs
 
@@ -12,11 +15,17 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -qq --upgrade pip
 	$(BIN)/python -m pip install -qq -e '.[server,dev,frameworks]'
-	touch $(STAMP)
+	touch $(STAMP) $(SERVER_STAMP)
+
+$(SERVER_STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[server]'
+	touch $(SERVER_STAMP)
 
 install: $(STAMP)
 
-run: $(STAMP)
+run: $(SERVER_STAMP)
 	$(BIN)/kuro server --host 127.0.0.1 --port 8000
 
 test: $(STAMP) chromium
