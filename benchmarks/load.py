@@ -93,7 +93,8 @@ def _access_log(path: Path) -> tuple[int, int, list[float]]:
     return total, errors, points
 
 
-def _backend(label: str, tmp: Path, database_url: str | None) -> None:
+def _backend(label: str, tmp: Path, database_url: str | None) -> float:
+    """Figures of one backend; returns its aggregate throughput in points/s."""
     log = tmp / f"{label}-access.log"
     server = LiveServer(
         tmp / label, workers=4, database_url=database_url, extra_args=["--access-log", str(log)]
@@ -126,19 +127,22 @@ def _backend(label: str, tmp: Path, database_url: str | None) -> None:
     )
     figure(f"{label}: 5xx answers", errors, f"of {total} requests")
     assert errors == 0, f"{errors} answers were 5xx"
+    return aggregate
 
 
 def run() -> None:
     base = os.environ.pop("KURO_DATABASE_URL", None)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            _backend("SQLite", Path(tmp), None)
+            sqlite = _backend("SQLite", Path(tmp), None)
             if base:
                 url, drop = scratch_database(base)
                 try:
-                    _backend("PostgreSQL", Path(tmp), url)
+                    postgresql = _backend("PostgreSQL", Path(tmp), url)
                 finally:
                     drop()
+                # Issue 13: PostgreSQL's ingest at least SQLite's, in the same run.
+                ratio(f"{PROCESSES} processes, PostgreSQL / SQLite", postgresql, sqlite, ">= 1")
     finally:
         if base is not None:
             os.environ["KURO_DATABASE_URL"] = base

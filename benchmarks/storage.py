@@ -10,7 +10,9 @@ each in a child process with a fresh test database:
 - *downsampled read*: ``metric_history`` of the 100 trials, both metrics,
   ``max_points=1000``, once the series reach 1,000, 10,000 and 30,000 steps
   (``KURO_BENCH_STORAGE_STEPS``). The baseline is the read at the first size, in the same
-  run: a read that costs per pixel stays near 1x as the series grow.
+  run: a read that costs per pixel stays near 1x as the series grow. Each read is timed
+  on the wall clock and in this process's CPU time (the server's side of the work without
+  the database's, but much less moved by other load on a shared machine).
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def _measure() -> dict[str, Any]:
     ]
     rng = random.Random(13)
     level = {t: rng.uniform(0.05, 0.5) for t in trial_ids}
-    out: dict[str, Any] = {"reads": {}, "ingest_seconds": 0.0, "ingest_points": 0}
+    out: dict[str, Any] = {"reads": {}, "read_cpu": {}, "ingest_seconds": 0.0, "ingest_points": 0}
     have = 0
     now = time.time()
     for target in STEPS:
@@ -98,14 +100,16 @@ def _measure() -> dict[str, Any]:
                 out["ingest_seconds"] += time.perf_counter() - started
                 out["ingest_points"] += sum(len(s.steps) for s in series)
             have = steps.stop
-        times = []
+        times, cpu = [], []
         for _ in range(REPEATS):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             history = metric_history(trial_ids=trial_ids, max_points=1000)
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         shown = sum(len(s["steps"]) for h in history for s in h["metrics"].values())
         assert shown <= TRIALS * len(METRICS) * 1000, shown
         out["reads"][str(target)] = statistics.median(times)
+        out["read_cpu"][str(target)] = statistics.median(cpu)
     out["bytes"] = _point_bytes()
     out["points"] = TRIALS * len(METRICS) * STEPS[-1]
     return out
@@ -161,6 +165,16 @@ def _report(vendor: str, got: dict[str, Any]) -> None:
             ratio(
                 f"{label}: read at {int(steps):,} / at {int(first):,} steps", seconds, reads[first]
             )
+    cpu = got["read_cpu"]
+    for steps, seconds in cpu.items():
+        figure(f"{label}: the same read at {int(steps):,} steps, CPU of this process", seconds, "s")
+    for steps, seconds in cpu.items():
+        if steps != first:
+            ratio(
+                f"{label}: read at {int(steps):,} / at {int(first):,} steps, CPU",
+                seconds,
+                cpu[first],
+            )
 
 
 def run() -> None:
@@ -169,6 +183,7 @@ def run() -> None:
         vendors.append("postgresql")
     else:
         print("  (PostgreSQL skipped: KURO_DATABASE_URL is not set)", flush=True)
+    rates: dict[str, float] = {}
     for vendor in vendors:
         done = subprocess.run(
             [sys.executable, "-m", "benchmarks.storage", vendor],
@@ -179,7 +194,11 @@ def run() -> None:
         if done.returncode != 0:
             print(done.stderr[-3000:], flush=True)
             raise RuntimeError(f"the {vendor} storage benchmark failed")
-        _report(vendor, json.loads(done.stdout.strip().splitlines()[-1]))
+        got = json.loads(done.stdout.strip().splitlines()[-1])
+        _report(vendor, got)
+        rates[vendor] = got["ingest_points"] / got["ingest_seconds"]
+    if len(rates) == 2:  # issue 13: PostgreSQL's ingest at least SQLite's, in the same run
+        ratio("ingest, PostgreSQL / SQLite", rates["postgresql"], rates["sqlite"], ">= 1")
 
 
 if __name__ == "__main__":

@@ -114,6 +114,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 KURO_LIMITS = limits()
 KURO_QUEUE = queue_defaults()
+# Days a batch id is kept so that a resent batch applies once (0: for ever); see
+# kuro.server.tracking.services.batches.
+KURO_BATCH_RETENTION_DAYS = float(os.environ.get("KURO_BATCH_RETENTION_DAYS", "30"))
 # A batch of KURO_MAX_BATCH_POINTS points must fit; anything larger gets a 413 naming the limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = KURO_LIMITS["max_body_bytes"]
 # Batches of points are the only large bodies: theirs is bounded by their points limit, and

@@ -17,6 +17,7 @@ from kuro.server.tracking.chunks import (
     CHUNK_POINTS,
     block_stats,
     decode_blocks,
+    decode_many_blocks,
     decode_many_points,
     encode_blocks,
     encode_points,
@@ -70,7 +71,7 @@ def test_block_statistics_skip_nan_and_keep_infinities(values):
     """Each block's minimum and maximum are its first extreme, NaN never one of them."""
     n = len(values)
     p = points_of(range(0, 2 * n, 2), values, [float(i) for i in range(n)])
-    blocks = decode_blocks(encode_blocks(block_stats(p, size=4)), n, size=4)
+    blocks = decode_blocks(encode_blocks(p, size=4), n, size=4)
     for b in range(len(blocks)):
         block = values[4 * b : 4 * b + 4]
         real = [v for v in block if not math.isnan(v)]
@@ -79,6 +80,28 @@ def test_block_statistics_skip_nan_and_keep_infinities(values):
         assert blocks.min_steps[b] == 2 * (4 * b + at_min)
         assert blocks.max_steps[b] == 2 * (4 * b + at_max)
         assert blocks.counts[b] == len(block)
+
+
+@given(chunks=st.lists(series, min_size=1, max_size=4), size=st.sampled_from([1, 4, 16]))
+def test_block_statistics_decode_together_bit_for_bit(chunks, size):
+    """The blocks of chunks of any sizes, decoded together, give each chunk's statistics
+    and its first and last values and times, bit for bit (NaN payloads, -0.0)."""
+    parts = [points_of(*zip(*c, strict=True)) for c in chunks]
+    table = decode_many_blocks(
+        [encode_blocks(p, size=size) for p in parts], [len(p) for p in parts], size
+    )
+    expected = [block_stats(p, size) for p in parts]
+    assert table.chunks.tolist() == [i for i, b in enumerate(expected) for _ in range(len(b))]
+    for field in ("counts", "min_steps", "max_steps"):
+        want = np.concatenate([getattr(b, field) for b in expected])
+        assert getattr(table.blocks, field).tolist() == want.tolist()
+    for field in ("min_values", "max_values", "min_times", "max_times"):
+        want = np.concatenate([getattr(b, field) for b in expected])
+        assert _bits(getattr(table.blocks, field)) == _bits(want)
+    assert _bits(table.first_values) == _bits(np.array([p.values[0] for p in parts]))
+    assert _bits(table.first_times) == _bits(np.array([p.times[0] for p in parts]))
+    assert _bits(table.last_values) == _bits(np.array([p.values[-1] for p in parts]))
+    assert _bits(table.last_times) == _bits(np.array([p.times[-1] for p in parts]))
 
 
 def test_merge_keeps_the_last_value_of_a_step():
@@ -95,7 +118,7 @@ def test_noisy_series_take_at_most_16_bytes_a_point():
     n = CHUNK_POINTS
     times = 1.764e9 + np.cumsum(rng.uniform(0.05, 0.5, n))
     p = points_of(range(n), 0.3 + rng.normal(0, 0.02, n), times)
-    assert (len(encode_points(p)) + len(encode_blocks(block_stats(p)))) / n < 14
+    assert (len(encode_points(p)) + len(encode_blocks(p))) / n < 14
 
 
 @pytest.fixture
@@ -227,13 +250,14 @@ def test_downsampled_read_over_many_small_chunks_keeps_extremes(trial):
 def test_rewriting_one_step_rewrites_one_chunk(trial):
     """A resent step in the middle of a long series reads and writes its chunk only."""
     _ingest(trial, list(range(5000)), [1.0] * 5000)
-    before = set(Chunk.objects.values_list("pk", flat=True))
+    before = set(Chunk.objects.values_list("pk", "first_step", "payload"))
     with CaptureQueriesContext(connection) as queries:
         _ingest(trial, [2500], [-7.0], times=[3.0])
-    after = set(Chunk.objects.values_list("pk", flat=True))
-    assert len(before - after) == len(after - before) == 1
+    after = set(Chunk.objects.values_list("pk", "first_step", "payload"))
+    [(pk, first, _)] = before - after
+    assert [(p, f) for p, f, _ in after - before] == [(pk, first)]  # rewritten in place
     touching = [q for q in queries.captured_queries if Chunk._meta.db_table in q["sql"]]
-    assert len(touching) <= 5  # find, read, delete, insert, recount the summary
+    assert len(touching) <= 4  # find, read, update, recount the summary
     [p] = series_points(trial_ids=[trial.pk], metric_ids=[Summary.objects.get().metric_id]).values()
     assert len(p) == 5000 and p.values[2500] == -7.0 and p.times[2500] == 3.0
     assert np.count_nonzero(p.values == 1.0) == 4999

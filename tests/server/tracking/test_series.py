@@ -3,16 +3,20 @@ cost per chunk, not per point."""
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
+import struct
 
 import numpy as np
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kuro.server.tracking.chunks import CHUNK_POINTS
-from kuro.server.tracking.models import Metric
+from kuro.server.tracking.models import Chunk, Metric
 from kuro.server.tracking.selectors import (
     metric_comparison,
     metric_history,
@@ -129,16 +133,22 @@ def test_exact_read_returns_every_point_bit_for_bit():
     assert np.array_equal(got, values, equal_nan=True)
 
 
-def test_a_long_read_decodes_only_its_two_end_chunks():
-    """A 1,000-point view of 200,000 steps reads chunk columns, and the points of two chunks."""
+def test_a_long_read_decodes_no_point():
+    """A 200-point view of 200,000 steps reads chunk columns, and the blocks of the first
+    and last chunks (their exact first and last points) and of the chunks whose columns
+    may not be exact (here those of NaN only); no payload."""
     trial, _, _ = _trial(200_000, seed=4)
     metric = Metric.objects.get(name="loss")
+    rows = Chunk.objects.filter(trial=trial).order_by("first_step")
+    ids = list(rows.values_list("pk", flat=True))
+    nan_only = set(rows.filter(min_value__isnull=True).values_list("pk", flat=True))
+    assert len(nan_only) >= 2
     with CaptureQueriesContext(connection) as queries:
         view = series_view(trial_ids=[trial.pk], metric_ids=[metric.pk], max_points=200)
     blobs = [q["sql"] for q in queries.captured_queries if re.search(r"payload|blocks", q["sql"])]
-    assert len(blobs) == 1
-    ids = re.search(r"IN \(([^)]*)\)", blobs[0]).group(1).split(",")
-    assert len(ids) == 2  # the first and the last chunk
+    assert len(blobs) == 1 and "payload" not in blobs[0]
+    read = re.search(r"IN \(([^)]*)\)", blobs[0]).group(1).split(",")
+    assert {int(pk) for pk in read} == {ids[0], ids[-1], *nan_only}
     assert view[(trial.pk, metric.pk)].count == 200_000
 
 
@@ -150,3 +160,102 @@ def test_value_at_a_step_for_the_comparison():
     [row] = [e for e in got["experiments"] if e["values"]]
     assert row["values"] == [float(values[2000])]
     assert series_points(trial_ids=[trial.pk], metric_ids=[0]) == {}
+
+
+_SPECIAL = [
+    struct.unpack("<d", struct.pack("<Q", bits))[0]
+    for bits in (
+        0x7FF8000000000000,  # NaN
+        0x7FF8000000000123,  # NaN with a payload
+        0xFFF0000000000001,  # negative signalling NaN
+        0x8000000000000000,  # -0.0
+        0x0000000000000000,
+        0x0000000000000001,  # the smallest subnormal
+        0x7FF0000000000000,  # inf
+        0xFFF0000000000000,  # -inf
+    )
+]
+_examples = itertools.count()
+
+
+def _bits(values) -> list[int]:
+    return np.asarray(values, dtype=np.float64).view(np.uint64).tolist()
+
+
+@settings(max_examples=30)
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n=st.integers(1, 5000),
+    max_points=st.sampled_from([2, 3, 4, 7, 40, 1000, 10_000]),
+    tail=st.integers(0, 40),
+    window=st.none() | st.tuples(st.floats(0, 1), st.floats(0, 1)),
+)
+def test_downsampled_reads_return_stored_points_bit_for_bit(seed, n, max_points, tail, window):
+    """Whatever the level a chunk is read at (points, blocks, columns; cut by the range or
+    not; short chunks at the end): the range's count, its first and last points, every
+    point when they fit, else at most max_points stored points with the range's minimum
+    and maximum, each bit for bit as stored (NaN payloads, -0.0, subnormals)."""
+    rng = np.random.default_rng(seed)
+    steps = np.cumsum(rng.integers(1, 4, n)) - rng.integers(0, 3)
+    values = rng.normal(0, 1, n)
+    special = rng.random(n) < rng.choice([0.0, 0.01, 0.3])
+    values[special] = rng.choice(_SPECIAL, int(special.sum()))
+    if rng.random() < 0.5:  # a run of NaN, over whole blocks and chunks if long enough
+        start = rng.integers(0, 500)
+        values[start : start + rng.integers(1, n + 1)] = _SPECIAL[1]
+    times = steps * 0.5
+    times[rng.random(n) < rng.choice([0.0, 0.01, 0.5])] = -0.0
+    experiment = experiment_get_or_create(
+        group="g", identifier=f"hyp{next(_examples)}", metrics=[("loss", "min")]
+    )
+    trial = trial_acquire(experiment_id=experiment.pk, worker="w")
+    cut = max(0, n - tail)
+    batches = [(0, cut), *((i, i + 7) for i in range(cut, n, 7))]  # then small appends
+    for lo, hi in batches:
+        if hi > lo:
+            points_ingest(
+                series=[
+                    PointSeries(
+                        trial.pk,
+                        "loss",
+                        steps[lo:hi].tolist(),
+                        values[lo:hi].tolist(),
+                        times[lo:hi].tolist(),
+                    )
+                ]
+            )
+    metric = Metric.objects.get(group__name="g", name="loss")
+    step_min = step_max = None
+    if window is not None:
+        lo, hi = sorted(window)
+        span = int(steps[-1] - steps[0]) + 2
+        step_min, step_max = int(steps[0]) - 1 + int(lo * span), int(steps[0]) - 1 + int(hi * span)
+    key = (trial.pk, metric.pk)
+    truth = series_points(
+        trial_ids=[trial.pk], metric_ids=[metric.pk], step_min=step_min, step_max=step_max
+    ).get(key)
+    view = series_view(
+        trial_ids=[trial.pk],
+        metric_ids=[metric.pk],
+        max_points=max_points,
+        step_min=step_min,
+        step_max=step_max,
+    ).get(key)
+    if truth is None:
+        assert view is None
+        return
+    assert view is not None and view.count == len(truth)
+    got = view.points
+    if len(truth) <= max_points:
+        assert not view.sampled and got.steps.tolist() == truth.steps.tolist()
+    else:
+        assert view.sampled and len(got) <= max_points
+        assert got.steps[0] == truth.steps[0] and got.steps[-1] == truth.steps[-1]
+        assert (np.diff(got.steps) > 0).all()
+    at = np.searchsorted(truth.steps, got.steps)
+    assert truth.steps[at].tolist() == got.steps.tolist()
+    assert _bits(got.values) == _bits(truth.values[at])
+    assert _bits(got.times) == _bits(truth.times[at])
+    real = truth.values[~np.isnan(truth.values)]
+    if max_points >= 4 and len(real):
+        assert real.min() in got.values and real.max() in got.values

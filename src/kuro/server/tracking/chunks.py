@@ -5,10 +5,12 @@ Bit-exact, NaN payloads and infinities included, and small: each column is turne
 64-bit words that change little from point to point (steps and times as differences of
 their bits, values XORed with the previous value, as Facebook's Gorilla does), the words'
 bytes are shuffled so that byte 0 of every word comes first, then byte 1..., and zlib
-squeezes the long runs of equal high bytes. A packed chunk also carries per-block
-statistics (``BLOCK_POINTS`` points a block: minimum and maximum with their steps and
-times), so that a downsampled read of a long series decodes six numbers per block and
-never the points themselves. A short chunk (``PACKED_POINTS``) is stored unpacked.
+squeezes the long runs of equal high bytes. A packed chunk also carries its first and
+last points' values and times and per-block statistics (``BLOCK_POINTS`` points a block:
+minimum and maximum with their steps and times), not compressed, so that a downsampled
+read of a long series takes six words per block, many chunks' in one numpy call, and
+never decodes the points themselves. A short chunk (``PACKED_POINTS``) is stored
+unpacked.
 
 numpy only, no Django: services (writes), selectors (reads) and migrations share it.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +30,7 @@ __all__ = [
     "BLOCK_POINTS",
     "CHUNK_POINTS",
     "PACKED_POINTS",
+    "BlockTable",
     "Blocks",
     "Points",
     "block_stats",
@@ -50,6 +54,10 @@ BLOCK_POINTS = 16
 _VERSION = 1  # shuffled and compressed: full chunks
 _RAW = 0  # the three columns as they are: a series' last chunk while it fills
 _LEVEL = 1  # zlib: as small as level 6 on these shuffled words, at a fraction of its time
+_BLOCKS = 2  # block statistics: the chunk's ends and a record per block, not compressed
+_END_WORDS = 4  # first value, first time, last value, last time
+_RECORD_FIELDS = ("min_steps", "max_steps", "min_values", "max_values", "min_times", "max_times")
+_RECORD_WORDS = len(_RECORD_FIELDS)
 
 Int = npt.NDArray[np.int64]
 Float = npt.NDArray[np.float64]
@@ -154,9 +162,7 @@ def decode_many_points(payloads: list[bytes]) -> list[Points]:
     return out  # type: ignore[return-value]
 
 
-def _words(
-    payloads: list[bytes], k: int, *, shuffled: bool = True
-) -> dict[int, tuple[list[int], npt.NDArray[np.uint64]]]:
+def _words(payloads: list[bytes], k: int) -> dict[int, tuple[list[int], npt.NDArray[np.uint64]]]:
     """n -> (indices of the payloads of ``k`` columns of n words, their (m, k, n) words)."""
     raw_by_n: dict[int, tuple[list[int], list[bytes]]] = {}
     for i, payload in enumerate(payloads):
@@ -168,10 +174,6 @@ def _words(
         raws.append(raw)
     out = {}
     for n, (indices, raws) in raw_by_n.items():
-        if not shuffled:
-            data = np.frombuffer(b"".join(raws), dtype="<u8").astype(np.uint64, copy=False)
-            out[n] = (indices, data.reshape(len(raws), k, n))
-            continue
         planes = np.frombuffer(b"".join(raws), dtype=np.uint8).reshape(len(raws), k, 8, n)
         # Byte j of every word is plane j: eight shifts of whole planes, much faster than a
         # byte-wise transpose.
@@ -218,44 +220,80 @@ def block_stats(points: Points, size: int = BLOCK_POINTS) -> Blocks:
     )
 
 
-def encode_blocks(blocks: Blocks) -> bytes:
-    """Block statistics as bytes (their counts follow from the chunk's): steps and times
-    as differences, values XORed, as the points; not shuffled: 0.3 bytes a point more,
-    but read without a byte transpose, and reads of long series decode many blocks."""
-    words = [_delta(blocks.min_steps.view(np.uint64)), _delta(blocks.max_steps.view(np.uint64))]
-    words += [_delta(blocks.min_times.view(np.uint64)), _delta(blocks.max_times.view(np.uint64))]
-    words += [_xor(blocks.min_values.view(np.uint64)), _xor(blocks.max_values.view(np.uint64))]
-    return bytes([_VERSION]) + zlib.compress(b"".join(w.tobytes() for w in words), _LEVEL)
+def encode_blocks(points: Points, size: int = BLOCK_POINTS) -> bytes:
+    """The ``blocks`` of a packed chunk: a version byte, then 64-bit little-endian words,
+    not compressed, so that a read decodes the blocks of many chunks in one numpy call.
+
+    First the chunk's ends, bit for bit: its first value, first time, last value and last
+    time (float columns would not keep them exactly: SQLite stores -0.0 as 0, and NULL for
+    NaN drops its payload). Then one record per block of ``size`` points (see
+    ``block_stats``): its minimum's step, its maximum's step, the minimum, the maximum, the
+    minimum's time and the maximum's time. 3 bytes a point for blocks of 16."""
+    stats = block_stats(points, size)
+    values = points.values.astype(np.float64, copy=False).view(np.uint64)
+    times = points.times.astype(np.float64, copy=False).view(np.uint64)
+    ends = np.array([values[0], times[0], values[-1], times[-1]], dtype=np.uint64)
+    records = np.empty((len(stats), _RECORD_WORDS), dtype=np.uint64)
+    for column, field in enumerate(_RECORD_FIELDS):
+        records[:, column] = getattr(stats, field).view(np.uint64)
+    return bytes([_BLOCKS]) + ends.astype("<u8").tobytes() + records.astype("<u8").tobytes()
 
 
 def decode_blocks(payload: bytes, count: int, size: int = BLOCK_POINTS) -> Blocks:
-    """The statistics of a chunk of ``count`` points in blocks of ``size``."""
-    return decode_many_blocks([payload], [count], size)[0]
+    """The block statistics of a chunk of ``count`` points in blocks of ``size``."""
+    return decode_many_blocks([payload], [count], size).blocks
+
+
+@dataclass(frozen=True, slots=True)
+class BlockTable:
+    """The ``blocks`` of several chunks decoded together: every block of every chunk, in
+    the chunks' order (``chunks``: the index of each block's chunk), and each chunk's
+    first and last values and times."""
+
+    blocks: Blocks
+    chunks: Int
+    first_values: Float
+    first_times: Float
+    last_values: Float
+    last_times: Float
 
 
 def decode_many_blocks(
-    payloads: list[bytes], counts: list[int], size: int = BLOCK_POINTS
-) -> list[Blocks]:
-    """``decode_blocks`` of each payload (its chunk's count in ``counts``), those of one
-    size together."""
-    out: list[Blocks | None] = [None] * len(payloads)
-    for n, (indices, words) in _words(payloads, 6, shuffled=False).items():
-        steps = np.cumsum(words[:, 0:2], axis=2, dtype=np.uint64).view(np.int64)
-        times = np.cumsum(words[:, 2:4], axis=2, dtype=np.uint64).view(np.float64)
-        values = np.bitwise_xor.accumulate(words[:, 4:6], axis=2).view(np.float64)
-        for row, i in enumerate(indices):
-            block_counts = np.full(n, size, dtype=np.int64)
-            block_counts[-1] = counts[i] - size * (n - 1)
-            out[i] = Blocks(
-                counts=block_counts,
-                min_steps=steps[row, 0],
-                max_steps=steps[row, 1],
-                min_times=times[row, 0],
-                max_times=times[row, 1],
-                min_values=values[row, 0],
-                max_values=values[row, 1],
-            )
-    return out  # type: ignore[return-value]
+    payloads: Sequence[bytes], counts: Sequence[int] | Int, size: int = BLOCK_POINTS
+) -> BlockTable:
+    """The block statistics of each payload (its chunk's count in ``counts``), all in a
+    few numpy calls whatever the number of chunks."""
+    words = np.array([(len(p) - 1) // 8 for p in payloads], dtype=np.int64)
+    if any(p[0] != _BLOCKS for p in payloads):
+        raise ValueError("unknown block statistics encoding")
+    data = np.frombuffer(b"".join([memoryview(p)[1:] for p in payloads]), dtype="<u8")
+    data = data.astype(np.uint64, copy=False)
+    n_blocks = (words - _END_WORDS) // _RECORD_WORDS
+    counts = np.asarray(counts, dtype=np.int64)
+    if not np.array_equal(n_blocks, -(-counts // size)):
+        raise ValueError("block statistics do not match the chunks' counts")
+    heads = (np.cumsum(words) - words)[:, None] + np.arange(_END_WORDS)
+    ends = data[heads].view(np.float64)
+    body = np.ones(len(data), dtype=bool)
+    body[heads.ravel()] = False
+    # One field after the other, each contiguous: the reads that follow are faster so.
+    records = np.ascontiguousarray(data[body].reshape(-1, _RECORD_WORDS).T)
+    chunks = np.repeat(np.arange(len(payloads)), n_blocks)
+    block_counts = np.full(records.shape[1], size, dtype=np.int64)
+    last = np.cumsum(n_blocks) - 1
+    block_counts[last[n_blocks > 0]] = (counts - size * (n_blocks - 1))[n_blocks > 0]
+    columns = {
+        field: records[column].view(np.int64 if field.endswith("steps") else np.float64)
+        for column, field in enumerate(_RECORD_FIELDS)
+    }
+    return BlockTable(
+        blocks=Blocks(counts=block_counts, **columns),
+        chunks=chunks,
+        first_values=ends[:, 0],
+        first_times=ends[:, 1],
+        last_values=ends[:, 2],
+        last_times=ends[:, 3],
+    )
 
 
 def merge(old: list[Points], new: Points) -> Points:
@@ -312,7 +350,7 @@ def chunk_columns(points: Points) -> dict[str, Any]:
         "max_value": None if extremes is None else float(points.values[high]),
         "max_time": float(points.times[high]),
         "last_value": _null(points.values[-1]),
-        "blocks": encode_blocks(block_stats(points)) if full else b"",
+        "blocks": encode_blocks(points) if full else b"",
         "payload": encode_points(points, compress=full),
     }
 

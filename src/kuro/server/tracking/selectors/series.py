@@ -1,25 +1,29 @@
 """Reading metric series out of their chunks; every reader of points goes through here.
 
 A read costs per chunk, not per point: the chunks overlapping the steps asked for are
-found by the unique (trial, metric, first_step) index, and a downsampled read decodes only
-the first and last of them, taking each other chunk's extremes from its columns or its
-per-block statistics (whichever is finer than a bucket), so that a 1,000-point view of a
-million steps reads about a thousand rows and no points. See ``docs/storage.md``.
+found by the unique (trial, metric, first_step) index. A downsampled read decodes the
+points only of the chunks the range cuts (at most two a series), and of short ones; it
+takes the other chunks' first and last points and extremes from their columns or their
+``blocks`` (whichever is finer than a bucket), for all the series at once in a few numpy
+calls, so that a 1,000-point view of a million steps reads about a thousand rows and no
+points. See ``docs/storage.md``.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
 
 from kuro.server.tracking.chunks import (
     BLOCK_POINTS,
     CHUNK_POINTS,
     PACKED_POINTS,
+    BlockTable,
     Points,
     decode_many_blocks,
     decode_many_points,
@@ -29,15 +33,17 @@ from kuro.server.tracking.models import Chunk
 __all__ = ["SeriesView", "series_at_step", "series_points", "series_view"]
 
 Key = tuple[int, int]  # (trial id, metric id)
+Int = npt.NDArray[np.int64]
+Float = npt.NDArray[np.float64]
 
+# The columns a downsampled read needs of each chunk (no blob).
 _COLUMNS = (
-    "pk",
+    "id",
     "trial_id",
     "metric_id",
     "first_step",
     "last_step",
     "count",
-    "first_time",
     "min_step",
     "min_value",
     "min_time",
@@ -45,6 +51,11 @@ _COLUMNS = (
     "max_value",
     "max_time",
 )
+_INTS = frozenset({"id", "trial_id", "metric_id", "first_step", "last_step", "count"})
+_INTS |= {"min_step", "max_step"}
+
+# How a downsampled read takes a chunk: its points, its blocks' statistics, or its columns.
+_POINTS, _BLOCKS, _CHUNK = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,21 +74,35 @@ def _chunks(
     metric_ids: Collection[int],
     step_min: int | None,
     step_max: int | None,
-    fields: Iterable[str],
+    fields: Sequence[str],
 ) -> list[tuple]:
     """Rows (``fields``) of the chunks of these series overlapping the steps, in series
-    and step order."""
-    rows = Chunk.objects.filter(trial_id__in=list(trial_ids), metric_id__in=list(metric_ids))
+    and step order (in SQL: the ORM's cost per query would show in short reads)."""
+    trials, metrics = [int(t) for t in trial_ids], [int(m) for m in metric_ids]
+    if not trials or not metrics:
+        return []
+    where = [
+        f"trial_id IN ({', '.join(['%s'] * len(trials))})",
+        f"metric_id IN ({', '.join(['%s'] * len(metrics))})",
+    ]
+    params: list[int] = [*trials, *metrics]
     if step_min is not None:
-        rows = rows.filter(last_step__gte=step_min)
+        where.append("last_step >= %s")
+        params.append(step_min)
     if step_max is not None:
-        rows = rows.filter(first_step__lte=step_max)
-    return list(rows.order_by("trial_id", "metric_id", "first_step").values_list(*fields))
+        where.append("first_step <= %s")
+        params.append(step_max)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(fields)} FROM {Chunk._meta.db_table} "
+            f"WHERE {' AND '.join(where)} ORDER BY trial_id, metric_id, first_step",
+            params,
+        )
+        return cursor.fetchall()
 
 
-def _payloads(ids: list[int], field: str = "payload") -> dict[int, bytes]:
-    """id -> the ``field`` blob of these chunks (in SQL: the ORM's cost per id in a long
-    IN list would show)."""
+def _blobs(ids: list[int], field: str) -> dict[int, bytes]:
+    """id -> the ``field`` blob of these chunks."""
     out: dict[int, bytes] = {}
     table = Chunk._meta.db_table
     with connection.cursor() as cursor:
@@ -89,6 +114,12 @@ def _payloads(ids: list[int], field: str = "payload") -> dict[int, bytes]:
             )
             out.update((pk, bytes(blob)) for pk, blob in cursor.fetchall())
     return out
+
+
+def _decoded(ids: list[int]) -> list[Points]:
+    """The points of these chunks, in this order."""
+    blobs = _blobs(ids, "payload")
+    return decode_many_points([blobs[pk] for pk in ids])
 
 
 def _in_range(points: Points, step_min: int | None, step_max: int | None) -> Points:
@@ -149,94 +180,298 @@ def series_view(
     """(trial id, metric id) -> its points in the steps, at most ``max_points`` of them
     (at least 2): a longer range keeps its first and last points and each bucket's minimum
     and maximum (NaN never an extreme), read from the chunks' statistics where a bucket
-    spans whole blocks or chunks."""
+    spans whole blocks or chunks. Every point returned is a stored point, bit for bit."""
     rows = _chunks(trial_ids, metric_ids, step_min, step_max, _COLUMNS)
-    by_series: dict[Key, list[tuple]] = defaultdict(list)
-    for row in rows:
-        by_series[(row[1], row[2])].append(row)
-    # The first and last chunk of each range are decoded (they may be cut by the range,
-    # and hold the exact first and last points); the chunks between lie wholly inside.
-    edges = sorted({rs[i][0] for rs in by_series.values() for i in (0, -1)})
-    edge_blobs = _payloads(edges)
-    edge_points = dict(
-        zip(edges, decode_many_points([edge_blobs[pk] for pk in edges]), strict=True)
+    if not rows:
+        return {}
+    c: dict[str, np.ndarray] = {
+        name: np.array(column, dtype=np.int64 if name in _INTS else np.float64)
+        for name, column in zip(_COLUMNS, zip(*rows, strict=True), strict=True)
+    }
+    # The chunks the range cuts (the first and last of a series at most) are decoded, and
+    # their points in the range counted; a chunk left without a point there is dropped.
+    cut = np.zeros(len(rows), dtype=bool)
+    if step_min is not None:
+        cut |= c["first_step"] < step_min
+    if step_max is not None:
+        cut |= c["last_step"] > step_max
+    cut_ids = c["id"][cut].tolist()
+    points_of = {
+        pk: _in_range(p, step_min, step_max)
+        for pk, p in zip(cut_ids, _decoded(cut_ids), strict=True)
+    }
+    counts = c["count"].copy()
+    counts[cut] = [len(points_of[pk]) for pk in cut_ids]
+    keep = counts > 0
+    if not keep.all():
+        c = {name: column[keep] for name, column in c.items()}
+        cut, counts = cut[keep], counts[keep]
+        if not len(counts):
+            return {}
+    n_rows = len(counts)
+    heads = np.r_[True, (np.diff(c["trial_id"]) != 0) | (np.diff(c["metric_id"]) != 0)]
+    starts = np.flatnonzero(heads)
+    stops = np.r_[starts[1:], n_rows]
+    series_of = np.cumsum(heads) - 1
+    n = np.add.reduceat(counts, starts)
+    sampled = n > max_points
+    n_buckets = (max_points - 2) // 2
+    # Each sampled series is read at the finest level coarser than its buckets: points,
+    # blocks or chunks; a short chunk (no blocks) and a cut one always as points.
+    width = (n - 2) / max(1, n_buckets)
+    level = np.where(width < BLOCK_POINTS, _POINTS, np.where(width < CHUNK_POINTS, _BLOCKS, _CHUNK))
+    level[~sampled] = _POINTS
+    if n_buckets == 0:  # the first and last points only
+        level[sampled] = _CHUNK
+    mode = level[series_of]
+    mode[cut | (c["count"] < PACKED_POINTS)] = _POINTS
+    # A chunk's columns are floats: SQLite keeps -0.0 as 0, NULL drops a NaN's payload;
+    # where they may not be exact, the chunk is read from its blocks instead.
+    exact = np.ones(n_rows, dtype=bool)
+    for column in ("min_value", "max_value", "min_time", "max_time"):
+        exact &= (c[column] == c[column]) & (c[column] != 0)
+    mode[(mode == _CHUNK) & ~exact] = _BLOCKS
+    is_end = np.zeros(n_rows, dtype=bool)
+    is_end[starts] = is_end[stops - 1] = True
+    # The blocks also hold each chunk's exact first and last points: read for the ends.
+    with_blocks = (mode == _BLOCKS) | ((mode == _CHUNK) & is_end)
+    block_rows = np.flatnonzero(with_blocks)
+    block_ids = c["id"][block_rows].tolist()
+    blobs = _blobs(block_ids, "blocks")
+    table = decode_many_blocks([blobs[pk] for pk in block_ids], c["count"][block_rows])
+    read_ids = c["id"][(mode == _POINTS) & ~cut].tolist()
+    points_of.update(zip(read_ids, _decoded(read_ids), strict=True))
+    # Every point-read chunk's points, in row order, and where each chunk's start.
+    point_rows = np.flatnonzero(mode == _POINTS)
+    parts = [points_of[pk] for pk in c["id"][point_rows].tolist()]
+    every = _concat(parts) if parts else Points(*(np.empty(0, t) for t in (np.int64, float, float)))
+    point_start = np.zeros(n_rows, dtype=np.int64)
+    point_start[point_rows] = np.cumsum(counts[point_rows]) - counts[point_rows]
+
+    out: dict[Key, SeriesView] = {}
+    keys = list(zip(c["trial_id"][starts].tolist(), c["metric_id"][starts].tolist(), strict=True))
+    for s in np.flatnonzero(~sampled).tolist():
+        lo = int(point_start[starts[s]])
+        hi = lo + int(n[s])
+        out[keys[s]] = SeriesView(every.slice(lo, hi), int(n[s]), False)
+    if not sampled.any():
+        return out
+    chosen = _sampled(
+        c,
+        counts,
+        mode,
+        starts[sampled],
+        stops[sampled],
+        n[sampled],
+        every,
+        point_start,
+        block_rows,
+        table,
+        n_buckets,
     )
-    plans: dict[Key, tuple[str, list[tuple]]] = {}
-    need: dict[str, list[int]] = {"payload": [], "blocks": []}
-    counts: dict[Key, int] = {}
-    for key, rs in by_series.items():
-        first = _in_range(edge_points[rs[0][0]], step_min, step_max)
-        last = _in_range(edge_points[rs[-1][0]], step_min, step_max) if len(rs) > 1 else None
-        inner = rs[1:-1]
-        n = len(first) + (len(last) if last is not None else 0) + sum(r[5] for r in inner)
-        counts[key] = n
-        width = (n - 2) / max(1, (max_points - 2) // 2)
-        if n <= max_points or width < BLOCK_POINTS or not inner:
-            level = "payload"
-        elif width < CHUNK_POINTS:
-            level = "blocks"
-        else:
-            level = "chunk"
-        plans[key] = (level, inner)
-        for r in inner if level != "chunk" else ():
-            # Only packed chunks have block statistics; others are read point by point.
-            need["blocks" if level == "blocks" and r[5] >= PACKED_POINTS else "payload"].append(
-                r[0]
-            )
-    payloads = _payloads(need["payload"])
-    inner_points = dict(
-        zip(
-            need["payload"],
-            decode_many_points([payloads[pk] for pk in need["payload"]]),
-            strict=True,
+    keys_sampled = [k for k, s in zip(keys, sampled.tolist(), strict=True) if s]
+    for key, points, count in zip(keys_sampled, chosen, n[sampled].tolist(), strict=True):
+        out[key] = SeriesView(points, count, True)
+    return dict(sorted(out.items()))
+
+
+def _sampled(
+    c: dict[str, np.ndarray],
+    counts: Int,
+    mode: Int,
+    starts: Int,
+    stops: Int,
+    n: Int,
+    every: Points,
+    point_start: Int,
+    block_rows: Int,
+    table: BlockTable,
+    n_buckets: int,
+) -> list[Points]:
+    """The points shown of each sampled series (rows ``starts[s]`` to ``stops[s] - 1``,
+    ``n[s]`` points): its first and last points and each bucket's minimum and maximum,
+    all series at once.
+
+    The points between the first and the last are cut into ``n_buckets`` buckets of equal
+    counts; each bucket keeps the first of its minima and of its maxima (NaN never one; a
+    bucket of NaN only keeps its first point), taken from *units*: single points, blocks or
+    whole chunks, as each chunk is read (``mode``); a unit falls in the bucket of its first
+    point."""
+    n_series = len(starts)
+    firsts, lasts = starts, stops - 1
+    # The first and last points of each series, exact: from a decoded chunk or its blocks.
+    in_table = np.full(len(mode), -1)
+    in_table[block_rows] = np.arange(len(block_rows))
+    first = _end(
+        every,
+        point_start[firsts],
+        c["first_step"][firsts],
+        table.first_values,
+        table.first_times,
+        in_table[firsts],
+        mode[firsts] == _POINTS,
+    )
+    last = _end(
+        every,
+        point_start[lasts] + counts[lasts] - 1,
+        c["last_step"][lasts],
+        table.last_values,
+        table.last_times,
+        in_table[lasts],
+        mode[lasts] == _POINTS,
+    )
+    if n_buckets == 0:
+        picks = [(np.empty(0, np.int64),) * 2, (np.empty(0),) * 2, (np.empty(0),) * 2]
+        bucket_series = swap = np.empty(0, np.int64)
+    else:
+        units, units_of = _units(
+            c, counts, mode, starts, stops, every, point_start, block_rows, table
         )
+        bucket_series, swap, picks = _buckets(units, units_of, starts, stops, n, n_buckets)
+    # Slots: each series' first point, its buckets' two points each, its last point; all
+    # in step order, so that a point taken twice (a bucket's minimum and maximum, or an
+    # end) is in consecutive slots.
+    n_of = np.bincount(bucket_series, minlength=n_series)
+    head = 2 * np.arange(n_series) + 2 * (np.cumsum(n_of) - n_of)
+    tail = head + 1 + 2 * n_of
+    middle = 2 * bucket_series + 1 + 2 * np.arange(len(bucket_series))
+    size = 2 * n_series + 2 * len(bucket_series)
+    steps, values, times = np.empty(size, np.int64), np.empty(size), np.empty(size)
+    for out, at_first, at_last, (low, high) in zip(
+        (steps, values, times), first, last, picks, strict=True
+    ):
+        out[head], out[tail] = at_first, at_last
+        out[middle + swap], out[middle + 1 - swap] = low, high
+    series_of = np.repeat(np.arange(n_series), tail - head + 1)
+    keep = np.r_[True, (steps[1:] != steps[:-1]) | (series_of[1:] != series_of[:-1])]
+    if not keep.all():
+        steps, values, times = steps[keep], values[keep], times[keep]
+        moved = np.cumsum(keep) - 1
+        head, tail = moved[head], moved[tail]
+    return [
+        Points(steps[lo:hi], values[lo:hi], times[lo:hi])
+        for lo, hi in zip(head.tolist(), (tail + 1).tolist(), strict=True)
+    ]
+
+
+def _buckets(
+    units: _Units, units_of: Int, starts: Int, stops: Int, n: Int, n_buckets: int
+) -> tuple[Int, Int, list[tuple[np.ndarray, np.ndarray]]]:
+    """Each bucket's series, 1 where its maximum comes before its minimum (else 0), and
+    its minimum and maximum points (steps, values, times: two arrays each)."""
+    firsts, lasts = starts, stops - 1
+    n_series = len(starts)
+    # The units of the points between the first and the last: the first and last
+    # units of each series lose a point each, and units left empty go.
+    at = np.cumsum(units_of) - units_of
+    np.add.at(units.counts, at[firsts], -1)
+    np.add.at(units.counts, at[lasts] + units_of[lasts] - 1, -1)
+    unit_series = np.repeat(np.arange(n_series), np.add.reduceat(units_of, firsts))
+    keep = units.counts > 0
+    if not keep.all():
+        units, unit_series = units.take(keep), unit_series[keep]
+    inner = n - 2
+    before = np.cumsum(units.counts) - units.counts
+    before -= (np.cumsum(inner) - inner)[unit_series]
+    bucket = unit_series * n_buckets + before * n_buckets // inner[unit_series]
+    is_head = np.r_[True, bucket[1:] != bucket[:-1]]
+    heads = np.flatnonzero(is_head)
+    rank = np.cumsum(is_head) - 1  # each unit's bucket, counted 0, 1... over all series
+    low, high = _extremes(units, heads, rank, "min"), _extremes(units, heads, rank, "max")
+    bucket_series = unit_series[heads]
+    # Each bucket's two points in step order: the maximum first where it comes first.
+    swap = (units.min_steps[low] > units.max_steps[high]).astype(np.int64)
+    picks = [
+        (getattr(units, f"min_{field}")[low], getattr(units, f"max_{field}")[high])
+        for field in ("steps", "values", "times")
+    ]
+    return bucket_series, swap, picks
+
+
+def _units(
+    c: dict[str, np.ndarray],
+    counts: Int,
+    mode: Int,
+    starts: Int,
+    stops: Int,
+    every: Points,
+    point_start: Int,
+    block_rows: Int,
+    table: BlockTable,
+) -> tuple[_Units, Int]:
+    """The units of the rows ``starts[s]`` to ``stops[s] - 1`` of each series, in step
+    order, and how many each row has (none outside these rows)."""
+    n_rows = len(mode)
+    in_view = np.zeros(n_rows, dtype=bool)
+    in_view[np.repeat(starts, stops - starts) + _ranges(stops - starts)] = True
+    n_blocks = -(-c["count"] // BLOCK_POINTS)
+    units_of = np.where(mode == _POINTS, counts, np.where(mode == _BLOCKS, n_blocks, 1))
+    units_of[~in_view] = 0
+    point_rows = np.flatnonzero((mode == _POINTS) & in_view)
+    chunk_rows = np.flatnonzero((mode == _CHUNK) & in_view)
+    block_row = block_rows[table.chunks]
+    picked = mode[block_row] == _BLOCKS
+    if not len(point_rows) and not len(chunk_rows) and picked.all():
+        return _Units.of_blocks(table, None), units_of  # blocks only, in order: as they are
+    at = np.cumsum(units_of) - units_of  # where each row's units start
+    units = _Units.empty(int(units_of.sum()))
+    # Point-read chunks: their points, one unit each.
+    lengths = counts[point_rows]
+    inside = _ranges(lengths)
+    units.put(
+        np.repeat(at[point_rows], lengths) + inside,
+        _Units.of_points(every, np.repeat(point_start[point_rows], lengths) + inside),
     )
-    blobs = _payloads(need["blocks"], "blocks")
-    count_of = {r[0]: r[5] for r in rows}
-    inner_blocks = dict(
-        zip(
-            need["blocks"],
-            decode_many_blocks(
-                [blobs[pk] for pk in need["blocks"]], [count_of[pk] for pk in need["blocks"]]
-            ),
-            strict=True,
-        )
-    )
-    out = {}
-    for key, (level, inner) in plans.items():
-        rs = by_series[key]
-        first = _in_range(edge_points[rs[0][0]], step_min, step_max)
-        last = _in_range(edge_points[rs[-1][0]], step_min, step_max) if len(rs) > 1 else None
-        n = counts[key]
-        if n == 0:
-            continue
-        if level == "payload":
-            parts = [first, *(inner_points[r[0]] for r in inner)]
-            points = _concat(parts + ([last] if last is not None else []))
-            if n <= max_points:
-                out[key] = SeriesView(points, n, False)
-                continue
-            units = _Units.of_points(points)
-        else:
-            if level == "chunk":
-                middle = _Units.of_chunks(inner)
-            elif all(r[0] in inner_blocks for r in inner):
-                middle = _Units.of_blocks([inner_blocks[r[0]] for r in inner])
-            else:
-                middle = _Units.join(
-                    [
-                        _Units.of_blocks([inner_blocks[r[0]]])
-                        if r[0] in inner_blocks
-                        else _Units.of_points(inner_points[r[0]])
-                        for r in inner
-                    ]
-                )
-            units = _Units.join(
-                [_Units.of_points(first), middle]
-                + ([_Units.of_points(last)] if last is not None else [])
-            )
-        out[key] = SeriesView(_minmax(units, n, max_points), n, True)
-    return out
+    # Block-read chunks: a unit per block.
+    picked_at = np.flatnonzero(picked)
+    per_chunk = np.bincount(table.chunks, minlength=len(block_rows))
+    local = picked_at - (np.cumsum(per_chunk) - per_chunk)[table.chunks[picked_at]]
+    units.put(at[block_row[picked_at]] + local, _Units.of_blocks(table, picked_at))
+    # Chunks read from their columns: a unit each.
+    units.put(at[chunk_rows], _Units.of_columns(c, chunk_rows))
+    return units, units_of
+
+
+def _ranges(lengths: Int) -> Int:
+    """0 to length - 1 for each length, concatenated."""
+    total = int(lengths.sum())
+    return np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+
+
+def _end(
+    every: Points,
+    at: Int,
+    steps: Int,
+    values: Float,
+    times: Float,
+    in_table: Int,
+    decoded: npt.NDArray[np.bool_],
+) -> tuple[Int, Float, Float]:
+    """A point of each series: ``every[at]`` where its chunk was decoded, else its step
+    (a column) with the value and time its chunk's blocks hold (row ``in_table``)."""
+    steps = steps.copy()
+    out_values = np.empty(len(at))
+    out_times = np.empty(len(at))
+    got, table = at[decoded], in_table[~decoded]
+    steps[decoded] = every.steps[got]
+    out_values[decoded], out_times[decoded] = every.values[got], every.times[got]
+    out_values[~decoded], out_times[~decoded] = values[table], times[table]
+    return steps, out_values, out_times
+
+
+def _extremes(units: _Units, heads: Int, rank: Int, which: str) -> Int:
+    """The first unit of each bucket (runs of units starting at ``heads``; ``rank``: each
+    unit's bucket, 0, 1...) holding the bucket's minimum (``which`` "min") or maximum, NaN
+    skipped; its first unit if all are NaN."""
+    extremes = getattr(units, f"{which}_values")
+    worst, best = (np.inf, np.minimum) if which == "min" else (-np.inf, np.maximum)
+    nan = np.isnan(extremes)
+    key = np.where(nan, worst, extremes)
+    target = best.reduceat(key, heads)[rank]
+    has_real = np.logical_or.reduceat(~nan, heads)[rank]
+    hit = np.flatnonzero((key == target) & ~(nan & has_real))
+    # The first hit of each bucket: hits are in bucket order, at least one a bucket.
+    return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,49 +479,47 @@ class _Units:
     """Consecutive runs of points (single points, blocks or chunks) with their counts and
     extremes (NaN when the run holds only NaN, its first point then)."""
 
-    counts: np.ndarray
-    min_steps: np.ndarray
-    min_values: np.ndarray
-    min_times: np.ndarray
-    max_steps: np.ndarray
-    max_values: np.ndarray
-    max_times: np.ndarray
+    counts: Int
+    min_steps: Int
+    min_values: Float
+    min_times: Float
+    max_steps: Int
+    max_values: Float
+    max_times: Float
 
     @classmethod
-    def of_points(cls, p: Points) -> _Units:
-        ones = np.ones(len(p), dtype=np.int64)
-        return cls(ones, p.steps, p.values, p.times, p.steps, p.values, p.times)
+    def empty(cls, size: int) -> _Units:
+        columns: list[np.ndarray] = [
+            np.empty(size, np.int64 if f.endswith("steps") or f == "counts" else np.float64)
+            for f in _UNIT_FIELDS
+        ]
+        return cls(*columns)
 
     @classmethod
-    def of_blocks(cls, blocks: list) -> _Units:
-        return cls(*(np.concatenate([getattr(b, f) for b in blocks]) for f in _UNIT_FIELDS))
+    def of_points(cls, p: Points, at: Int) -> _Units:
+        steps, values, times = p.steps[at], p.values[at], p.times[at]
+        return cls(np.ones(len(at), dtype=np.int64), steps, values, times, steps, values, times)
 
     @classmethod
-    def of_chunks(cls, rows: list[tuple]) -> _Units:
-        """Units of whole chunks, from their columns (rows of ``_COLUMNS``); a NULL
-        extreme (every value NaN) becomes NaN."""
-        columns = dict(zip(_COLUMNS, zip(*rows, strict=True), strict=True))
-        return cls(
-            **{
-                unit: np.array(columns[column], dtype=np.int64 if kind == "i" else np.float64)
-                for unit, column, kind in _CHUNK_UNITS
-            }
-        )
+    def of_blocks(cls, table: BlockTable, at: Int | None) -> _Units:
+        """Units of these blocks (all of them: None)."""
+        if at is None:
+            return cls(*(getattr(table.blocks, f) for f in _UNIT_FIELDS))
+        return cls(*(getattr(table.blocks, f)[at] for f in _UNIT_FIELDS))
 
     @classmethod
-    def join(cls, parts: list[_Units]) -> _Units:
-        return cls(*(np.concatenate([getattr(u, f) for u in parts]) for f in _UNIT_FIELDS))
+    def of_columns(cls, c: dict[str, np.ndarray], rows: Int) -> _Units:
+        """Units of whole chunks, from their columns (exact ones: see ``series_view``)."""
+        return cls(*(c[column][rows] for column in _CHUNK_COLUMNS))
+
+    def put(self, at: Int, units: _Units) -> None:
+        for f in _UNIT_FIELDS:
+            getattr(self, f)[at] = getattr(units, f)
+
+    def take(self, keep: npt.NDArray[np.bool_]) -> _Units:
+        return _Units(*(getattr(self, f)[keep] for f in _UNIT_FIELDS))
 
 
-_CHUNK_UNITS = (
-    ("counts", "count", "i"),
-    ("min_steps", "min_step", "i"),
-    ("min_values", "min_value", "f"),
-    ("min_times", "min_time", "f"),
-    ("max_steps", "max_step", "i"),
-    ("max_values", "max_value", "f"),
-    ("max_times", "max_time", "f"),
-)
 _UNIT_FIELDS = (
     "counts",
     "min_steps",
@@ -296,45 +529,4 @@ _UNIT_FIELDS = (
     "max_values",
     "max_times",
 )
-
-
-def _minmax(units: _Units, n: int, max_points: int) -> Points:
-    """The first and last points and each bucket's minimum and maximum, in step order.
-
-    ``units[0]`` and ``units[-1]`` are the first and last points themselves. The ``n - 2``
-    points between are cut into ``(max_points - 2) // 2`` buckets of equal counts; a unit
-    (a point, a block, a chunk) falls in the bucket of its first point. A bucket whose
-    values are all NaN keeps its first point (a NaN-only unit's extremes are its first)."""
-    ends = np.array([0, len(units.counts) - 1])
-    if max_points < 4 or len(units.counts) <= 2:
-        return Points(units.min_steps[ends], units.min_values[ends], units.min_times[ends])
-    n_buckets = (max_points - 2) // 2
-    # How many of the n - 2 inner points come before each middle unit.
-    inner_starts = np.cumsum(np.r_[0, units.counts[1:-2]])
-    bucket = (inner_starts * n_buckets) // max(n - 2, 1)
-    # Where each bucket's units start (units are in order, so buckets are runs).
-    heads = np.flatnonzero(np.r_[True, bucket[1:] != bucket[:-1]])
-    sizes = np.diff(np.r_[heads, len(bucket)])
-    steps = [units.min_steps[ends]]
-    values = [units.min_values[ends]]
-    times = [units.min_times[ends]]
-    for which, worst, best in (("min", np.inf, np.minimum), ("max", -np.inf, np.maximum)):
-        extremes = getattr(units, f"{which}_values")[1:-1]
-        nan = np.isnan(extremes)
-        key = np.where(nan, worst, extremes)
-        target = np.repeat(best.reduceat(key, heads), sizes)
-        has_real = np.repeat(np.logical_or.reduceat(~nan, heads), sizes)
-        # The first unit holding the bucket's extreme; NaN only where the bucket has no
-        # other value (its first unit then, whose extremes are its first point).
-        hit = np.flatnonzero((key == target) & ~(nan & has_real))
-        first_hit = hit[np.r_[True, bucket[hit][1:] != bucket[hit][:-1]]] + 1
-        steps.append(getattr(units, f"{which}_steps")[first_hit])
-        values.append(getattr(units, f"{which}_values")[first_hit])
-        times.append(getattr(units, f"{which}_times")[first_hit])
-    all_steps = np.concatenate(steps)
-    order = np.argsort(all_steps, kind="stable")
-    all_steps = all_steps[order]
-    keep = np.r_[True, all_steps[1:] != all_steps[:-1]]
-    return Points(
-        all_steps[keep], np.concatenate(values)[order][keep], np.concatenate(times)[order][keep]
-    )
+_CHUNK_COLUMNS = ("count", "min_step", "min_value", "min_time", "max_step", "max_value", "max_time")

@@ -7,11 +7,18 @@ written back: a few rows per series per batch, whatever the series' length. An a
 rewrites no packed chunk and at most one short unpacked chunk at the series' end (the open
 tail, ``_to_merge``), so that a small append costs O(new points); the tail is compacted
 into packed chunks once it holds ``CHUNK_POINTS``. See ``docs/storage.md``.
+
+The work is split so that the write path makes few round trips to the database
+(``services.statements``): ``chunks_touched_query`` is one statement that ``points_ingest``
+sends with its other reads, before the batch's metric ids are known (it finds the series by
+metric name); ``chunks_writes`` plans the rows from its answer and returns the statements
+that write them, sent with the summaries' and the trials' in one round trip.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from django.db import connection
 
@@ -24,9 +31,10 @@ from kuro.server.tracking.chunks import (
     merge,
     split,
 )
-from kuro.server.tracking.models import Chunk
+from kuro.server.tracking.models import Chunk, Experiment, Metric, Trial
+from kuro.server.tracking.services.statements import Statement
 
-__all__ = ["chunks_upsert"]
+__all__ = ["Touched", "chunks_touched", "chunks_touched_query", "chunks_writes"]
 
 Key = tuple[int, int]  # (trial id, metric id)
 Row = tuple[int, int, int, int]  # a stored chunk: id, first step, last step, count
@@ -35,43 +43,8 @@ Row = tuple[int, int, int, int]  # a stored chunk: id, first step, last step, co
 # this many points x 24 bytes, unpacked), else starts a new one: see ``_to_merge``.
 TAIL_POINTS = 16
 
-
-def chunks_upsert(*, series: Mapping[Key, Points]) -> dict[Key, Points]:
-    """Upsert each series' new points (any order; for a step given twice the later wins)
-    into its chunks. Returns each series' new points as written: sorted, one per step."""
-    if not series:
-        return {}
-    new = {key: merge([], points) for key, points in sorted(series.items())}
-    stored = _touched(new)
-    plan = {key: _to_merge(stored.get(key, []), points) for key, points in new.items()}
-    old_payloads = _payloads([pk for rows in plan.values() for pk, *_ in rows])
-    delete: list[int] = []
-    create: list[tuple] = []
-    out = {}
-    for key, points in new.items():
-        rows = plan[key]
-        merged = merge([old_payloads[pk] for pk, *_ in rows], points)
-        delete += [pk for pk, *_ in rows]
-        for piece in split(merged):
-            columns = chunk_columns(piece)
-            create.append((*key, *(columns[c] for c in _COLUMNS)))
-        out[key] = points
-    table = Chunk._meta.db_table
-    # In SQL, not the ORM: its per-object cost would be most of an append's.
-    with connection.cursor() as cursor:
-        for start in range(0, len(delete), 500):
-            ids = delete[start : start + 500]
-            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
-        row = f"({', '.join(['%s'] * (len(_COLUMNS) + 2))})"
-        for start in range(0, len(create), 500):
-            part = create[start : start + 500]
-            cursor.execute(
-                f"INSERT INTO {table} (trial_id, metric_id, {', '.join(_COLUMNS)}) "
-                f"VALUES {', '.join([row] * len(part))}",
-                [x for r in part for x in r],
-            )
-    return out
-
+# Rows per statement: within SQLite's 32,766 parameters, whatever the columns.
+_ROWS = 500
 
 _COLUMNS = (
     "first_step",
@@ -88,10 +61,117 @@ _COLUMNS = (
     "blocks",
     "payload",
 )
+# The columns an UPDATE in place rewrites: all but the series and where the chunk starts.
+_REWRITTEN = tuple(c for c in _COLUMNS if c != "first_step")
+
+
+@dataclass
+class Touched:
+    """Per series, the stored chunks that may be merged with the new points (``rows``, in
+    step order), and the payloads already read with them: those of chunks shorter than
+    ``TAIL_POINTS``, which an append rewrites."""
+
+    rows: dict[Key, list[Row]] = field(default_factory=dict)
+    payloads: dict[int, bytes] = field(default_factory=dict)
+
+
+def chunks_touched_query(*, series: Mapping[tuple[int, str], Points]) -> Statement:
+    """The one statement finding, per series given by (trial id, metric name) and its new
+    points (sorted), the stored chunks that may be merged with them (``chunks_touched``
+    reads its rows): those overlapping the new steps, the one before them if it has room,
+    and the unpacked chunks at the end of the series if the new steps reach them
+    (``_to_merge`` chooses among them).
+
+    Per series, the chunks from the last one starting at or before the first new step, or
+    from the first one after the series' last packed chunk if that comes earlier (each found
+    in the unique index), to the last new step. A series whose metric does not exist yet
+    has none."""
+    table = Chunk._meta.db_table
+    wanted = [
+        (trial_id, name, int(points.steps[0]), int(points.steps[-1]))
+        for (trial_id, name), points in series.items()
+    ]
+    # A join from a VALUES list: each series is a nested index lookup (an OR of per-series
+    # conditions would scan on PostgreSQL).
+    values = ", ".join(
+        ["(CAST(%s AS BIGINT), %s, CAST(%s AS BIGINT), CAST(%s AS BIGINT))"] * len(wanted)
+    )
+    sql = (
+        f"WITH wanted (trial_id, name, low, high) AS (VALUES {values}), "
+        "named AS (SELECT w.trial_id, m.id AS metric_id, w.low, w.high FROM wanted w "
+        f"JOIN {Trial._meta.db_table} t ON t.id = w.trial_id "
+        f"JOIN {Experiment._meta.db_table} e ON e.id = t.experiment_id "
+        f"JOIN {Metric._meta.db_table} m ON m.group_id = e.group_id AND m.name = w.name), "
+        # before: the last chunk starting at or before the first new step; tail: just after
+        # the series' last packed chunk (the smallest step if there is none).
+        "bounds AS (SELECT w.trial_id, w.metric_id, w.low, w.high, "
+        f"COALESCE((SELECT MAX(p.first_step) FROM {table} p WHERE p.trial_id = w.trial_id "
+        "AND p.metric_id = w.metric_id AND p.first_step <= w.low), w.low) AS before, "
+        f"COALESCE((SELECT p.first_step + 1 FROM {table} p WHERE p.trial_id = w.trial_id "
+        "AND p.metric_id = w.metric_id AND p.count >= %s ORDER BY p.first_step DESC "
+        "LIMIT 1), CAST(%s AS BIGINT)) AS tail FROM named w) "
+        "SELECT c.id, c.trial_id, c.metric_id, c.first_step, c.last_step, c.count, w.low, "
+        "CASE WHEN c.count < %s THEN c.payload END "
+        f"FROM bounds w JOIN {table} c ON c.trial_id = w.trial_id "
+        "AND c.metric_id = w.metric_id AND c.first_step <= w.high AND c.first_step >= "
+        "CASE WHEN w.before < w.tail THEN w.before ELSE w.tail END"
+    )
+    return sql, [x for row in wanted for x in row] + [PACKED_POINTS, -(2**63), TAIL_POINTS]
+
+
+def chunks_touched(rows: Iterable[tuple]) -> Touched:
+    """The rows of ``chunks_touched_query``'s statement, per series."""
+    out = Touched()
+    for pk, trial_id, metric_id, first, last, count, low, payload in rows:
+        if last < low and count >= CHUNK_POINTS:
+            continue  # a full chunk before the new steps stays as it is
+        out.rows.setdefault((trial_id, metric_id), []).append((pk, first, last, count))
+        if payload is not None:
+            out.payloads[pk] = bytes(payload)
+    for found in out.rows.values():
+        found.sort(key=lambda row: row[1])  # in step order (the join does not promise it)
+    return out
+
+
+def chunks_writes(*, series: Mapping[Key, Points], touched: Touched) -> list[Statement]:
+    """The statements that upsert each series' new points (sorted, one per step) into its
+    chunks, given the chunks ``touched`` that may be merged with them: a new value
+    replaces the stored one of its step. Reads the payloads it needs and ``touched`` lacks
+    (of packed chunks: a rewrite, or a compaction of the tail)."""
+    plan = {key: _to_merge(touched.rows.get(key, []), points) for key, points in series.items()}
+    wanted = [pk for rows in plan.values() for pk, *_ in rows]
+    old = _payloads([pk for pk in wanted if pk not in touched.payloads])
+    old.update(
+        zip(
+            (pk for pk in wanted if pk in touched.payloads),
+            decode_many_points([touched.payloads[pk] for pk in wanted if pk in touched.payloads]),
+            strict=True,
+        )
+    )
+    delete: list[int] = []
+    update: list[tuple] = []
+    create: list[tuple] = []
+    for key, points in sorted(series.items()):
+        rows = plan[key]
+        merged = merge([old[pk] for pk, *_ in rows], points)
+        # A piece starting where a rewritten chunk starts takes that chunk's row in place: on
+        # PostgreSQL an UPDATE that changes no indexed column touches no index (a HOT
+        # update) and checks no foreign key, where a DELETE and an INSERT do both.
+        replaced = {first: pk for pk, first, *_ in rows}
+        for piece in split(merged):
+            columns = chunk_columns(piece)
+            pk = replaced.pop(columns["first_step"], None)
+            if pk is None:
+                create.append((*key, *(columns[c] for c in _COLUMNS)))
+            else:
+                update.append((pk, *(columns[c] for c in _REWRITTEN)))
+        delete += replaced.values()
+    return [*_deletes(delete), *_updates(update), *_inserts(create)]
 
 
 def _to_merge(rows: list[Row], points: Points) -> list[Row]:
-    """Of the stored chunks ``rows`` found by ``_touched``, those to merge with ``points``.
+    """Of the stored chunks ``rows`` found by ``chunks_touched``, those to merge with
+    ``points``.
 
     A write that overlaps or precedes stored steps merges them all. An append (every new
     step after those of ``rows``) leaves packed chunks alone and keeps a short open tail:
@@ -114,53 +194,54 @@ def _to_merge(rows: list[Row], points: Points) -> list[Row]:
     return last
 
 
-def _touched(new: Mapping[Key, Points]) -> dict[Key, list[Row]]:
-    """Per series, the stored chunks (id, first step, last step, count) that may be merged
-    with ``new``: those overlapping its steps, the one before them if it has room, and the
-    unpacked chunks at the end of the series if the new steps reach them (``_to_merge``
-    chooses among them).
-
-    One query: per series, the chunks from the last one starting at or before the first
-    new step, or from the first one after the series' last packed chunk if that comes
-    earlier (each found in the unique index), to the last new step."""
+def _deletes(ids: list[int]) -> list[Statement]:
     table = Chunk._meta.db_table
-    wanted = [
-        (trial_id, metric_id, int(points.steps[0]), int(points.steps[-1]))
-        for (trial_id, metric_id), points in new.items()
+    return [
+        (
+            f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})",
+            part,
+        )
+        for part in _parts(ids)
     ]
-    out: dict[Key, list[Row]] = {}
-    with connection.cursor() as cursor:
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            # A join from a VALUES list: each series is a nested index lookup (an OR of
-            # per-series conditions would scan on PostgreSQL).
-            values = ", ".join(
-                ["(CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT), CAST(%s AS BIGINT))"]
-                * len(part)
+
+
+def _updates(rows: list[tuple]) -> list[Statement]:
+    """UPDATE ... FROM a VALUES list (typed: a NULL in it has no type of its own)."""
+    table = Chunk._meta.db_table
+    columns = _REWRITTEN
+    casts = ", ".join(
+        f"CAST(%s AS {Chunk._meta.get_field(name).db_type(connection)})"
+        for name in ("id", *columns)
+    )
+    out: list[Statement] = []
+    for part in _parts(rows):
+        out.append(
+            (
+                f"WITH v (id, {', '.join(columns)}) AS "
+                f"(VALUES {', '.join([f'({casts})'] * len(part))}) "
+                f"UPDATE {table} SET {', '.join(f'{c} = v.{c}' for c in columns)} "
+                f"FROM v WHERE {table}.id = v.id",
+                [x for row in part for x in row],
             )
-            cursor.execute(
-                f"WITH wanted (trial_id, metric_id, low, high) AS (VALUES {values}), "
-                # before: the last chunk starting at or before the first new step; tail: just
-                # after the series' last packed chunk (the smallest step if there is none).
-                "bounds AS (SELECT w.trial_id, w.metric_id, w.low, w.high, "
-                f"COALESCE((SELECT MAX(p.first_step) FROM {table} p WHERE p.trial_id = w.trial_id "
-                "AND p.metric_id = w.metric_id AND p.first_step <= w.low), w.low) AS before, "
-                f"COALESCE((SELECT p.first_step + 1 FROM {table} p WHERE p.trial_id = w.trial_id "
-                "AND p.metric_id = w.metric_id AND p.count >= %s ORDER BY p.first_step DESC "
-                "LIMIT 1), CAST(%s AS BIGINT)) AS tail FROM wanted w) "
-                "SELECT c.id, c.trial_id, c.metric_id, c.first_step, c.last_step, c.count, w.low "
-                f"FROM bounds w JOIN {table} c ON c.trial_id = w.trial_id "
-                "AND c.metric_id = w.metric_id AND c.first_step <= w.high AND c.first_step >= "
-                "CASE WHEN w.before < w.tail THEN w.before ELSE w.tail END",
-                [x for row in part for x in row] + [PACKED_POINTS, -(2**63)],
-            )
-            for pk, trial_id, metric_id, first, last, count, low in cursor.fetchall():
-                if last < low and count >= CHUNK_POINTS:
-                    continue  # a full chunk before the new steps stays as it is
-                out.setdefault((trial_id, metric_id), []).append((pk, first, last, count))
-    for rows in out.values():
-        rows.sort(key=lambda row: row[1])  # in step order (the join does not promise it)
+        )
     return out
+
+
+def _inserts(rows: list[tuple]) -> list[Statement]:
+    table = Chunk._meta.db_table
+    row = f"({', '.join(['%s'] * (len(_COLUMNS) + 2))})"
+    return [
+        (
+            f"INSERT INTO {table} (trial_id, metric_id, {', '.join(_COLUMNS)}) "
+            f"VALUES {', '.join([row] * len(part))}",
+            [x for r in part for x in r],
+        )
+        for part in _parts(rows)
+    ]
+
+
+def _parts(items: list) -> list[list]:
+    return [items[start : start + _ROWS] for start in range(0, len(items), _ROWS)]
 
 
 def _payloads(ids: list[int]) -> dict[int, Points]:

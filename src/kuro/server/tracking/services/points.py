@@ -7,25 +7,34 @@ here. Points are stored as compressed chunks of their series (``services.chunks`
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
 from kuro.core.errors import InvalidInput, NotFound, PayloadTooLarge
 from kuro.core.modes import Mode, check_mode, check_same_mode, resolve_mode
-from kuro.server.tracking.chunks import Points, points_of
+from kuro.server.tracking.chunks import Points, merge, points_of
 from kuro.server.tracking.models import Experiment, Group, IngestBatch, Metric, Trial
-from kuro.server.tracking.services.chunks import chunks_upsert
-from kuro.server.tracking.services.summaries import summaries_update
+from kuro.server.tracking.services.batches import ingest_batches_prune_due
+from kuro.server.tracking.services.chunks import (
+    chunks_touched,
+    chunks_touched_query,
+    chunks_writes,
+)
+from kuro.server.tracking.services.statements import Statement, statements_run
+from kuro.server.tracking.services.summaries import summaries_query, summaries_writes
 from kuro.server.tracking.services.trials import trial_refuse_if_ended
 
 __all__ = ["IngestResult", "PointSeries", "points_ingest"]
+
+logger = logging.getLogger("kuro.server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +62,11 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
     client may resend a batch whose answer it lost. Unknown metrics are created when their
     mode is given or can be inferred from the name. A batch naming an ended trial is
     refused as a whole (``Conflict``, or ``LeaseLost`` for a lost one), nothing written.
+
+    Few round trips to the database (``services.statements``): one for the batch's reads
+    (its trials locked, its batch id recorded, its metrics, summaries and the chunks it
+    touches), one for all its writes, besides ``BEGIN`` and ``COMMIT``; a batch that creates
+    metrics adds a few, one that merges packed chunks one.
     """
     n_points = sum(len(s.steps) for s in series)
     limit = settings.KURO_LIMITS["max_batch_points"]
@@ -63,46 +77,143 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
             detail={"field": "series", "limit": limit, "n_points": n_points},
         )
     _check_shapes(series)
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Inside the transaction: a batch refused after its metrics are created (an ended
-        # trial, a duplicate) leaves none of them behind.
-        metric_ids = _resolve_metrics(series)
-        if batch_id is not None:
-            cursor.execute(
+    _check_names(series)
+    by_name = _series_points(series)
+    trial_ids = sorted({s.trial_id for s in series})
+    names = sorted({s.metric for s in series})
+    reads: list[Statement] = []
+    if trial_ids:
+        reads.append(_lock_query(trial_ids))
+    if batch_id is not None:
+        reads.append(
+            (
                 f"INSERT INTO {IngestBatch._meta.db_table} (batch_id, n_points, received_at) "
-                "VALUES (%s, %s, %s) ON CONFLICT (batch_id) DO NOTHING",
+                "VALUES (%s, %s, %s) ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id",
                 [batch_id, n_points, timezone.now()],
             )
-            if cursor.rowcount == 0:
-                return IngestResult(n_points=0, duplicate=True)
-        trial_ids = sorted({s.trial_id for s in series})
+        )
+    if trial_ids:
+        reads += [
+            _metrics_query(trial_ids, names),
+            _links_query(trial_ids),
+            summaries_query(trial_ids=trial_ids, names=names),
+        ]
+    if by_name:
+        reads.append(chunks_touched_query(series=by_name))
+    with transaction.atomic(), connection.cursor() as cursor:
+        answers = iter(statements_run(cursor, reads))
+        trials = next(answers) if trial_ids else []
+        recorded = next(answers) if batch_id is not None else [()]
+        # Every refusal comes first, before the batch's id can count as applied.
+        _check_trials(series, trials)
+        metrics, links, stored = (
+            (next(answers), next(answers), next(answers)) if trial_ids else ([], [], [])
+        )
+        touched = chunks_touched(next(answers) if by_name else [])
+        if not recorded:
+            return IngestResult(n_points=0, duplicate=True)
+        metric_ids = _resolve_metrics(series, trials, metrics, links)
+        new = {(t, metric_ids[(t, name)]): points for (t, name), points in by_name.items()}
+        writes = chunks_writes(series=new, touched=touched)
+        writes += summaries_writes(series=new, stored={(row[0], row[1]): row[2:] for row in stored})
         if trial_ids:
-            _lock_running(trial_ids, series)
-        new = _series_points(series, metric_ids)
-        if new:
-            summaries_update(series=chunks_upsert(series=new))
-        if trial_ids:
-            Trial.objects.filter(pk__in=trial_ids).update(heartbeat_at=timezone.now())
+            writes.append(
+                (
+                    f"UPDATE {Trial._meta.db_table} SET heartbeat_at = %s "
+                    f"WHERE id IN ({', '.join(['%s'] * len(trial_ids))})",
+                    [timezone.now(), *trial_ids],
+                )
+            )
+        statements_run(cursor, writes)
+    try:
+        ingest_batches_prune_due()
+    except DatabaseError:  # the batch is stored: old ids are pruned another time
+        logger.warning("pruning old batch ids failed", exc_info=True)
     return IngestResult(n_points=n_points, duplicate=False)
 
 
-def _lock_running(trial_ids: list[int], series: Sequence[PointSeries]) -> None:
-    """Lock the batch's trials, in id order, and refuse the batch if one has ended.
+def _lock_query(trial_ids: list[int]) -> Statement:
+    """Lock the batch's trials, in id order, and read what the batch needs of them: id,
+    experiment, group, group name, status.
 
     The lock makes batches for one trial take turns (PostgreSQL), so each merges its points
-    into chunks and summaries that the previous one committed: none is lost. It also orders a batch
-    against the trial's end (``trial_end`` takes the same lock): a batch after the end is
-    refused as a whole. SQLite's immediate transactions already take turns."""
-    statuses = Trial.objects.select_for_update().filter(pk__in=trial_ids).order_by("pk")
-    for pk, status in statuses.values_list("pk", "status"):
+    into chunks and summaries that the previous one committed: none is lost. It also orders a
+    batch against the trial's end (``trial_end`` takes the same lock): a batch after the end
+    is refused as a whole. SQLite's immediate transactions already take turns. ``NO KEY``:
+    rows that merely refer to the trial (a chunk, telemetry) may still be written meanwhile;
+    ``OF t``: the trial's experiment and group are not locked."""
+    lock = " FOR NO KEY UPDATE OF t" if connection.features.has_select_for_update_of else ""
+    return (
+        f"SELECT t.id, t.experiment_id, e.group_id, g.name, t.status "
+        f"FROM {Trial._meta.db_table} t "
+        f"JOIN {Experiment._meta.db_table} e ON e.id = t.experiment_id "
+        f"JOIN {Group._meta.db_table} g ON g.id = e.group_id "
+        f"WHERE t.id IN ({', '.join(['%s'] * len(trial_ids))}) ORDER BY t.id{lock}",
+        trial_ids,
+    )
+
+
+def _metrics_query(trial_ids: list[int], names: list[str]) -> Statement:
+    """The metrics of these names in the trials' groups: id, group, name, mode."""
+    return (
+        f"SELECT m.id, m.group_id, m.name, m.mode FROM {Metric._meta.db_table} m "
+        f"WHERE m.name IN ({', '.join(['%s'] * len(names))}) AND m.group_id IN "
+        f"(SELECT e.group_id FROM {Experiment._meta.db_table} e "
+        f"JOIN {Trial._meta.db_table} t ON t.experiment_id = e.id "
+        f"WHERE t.id IN ({', '.join(['%s'] * len(trial_ids))}))",
+        [*names, *trial_ids],
+    )
+
+
+def _links_query(trial_ids: list[int]) -> Statement:
+    """The metrics linked to the trials' experiments: experiment id, metric id."""
+    link = Experiment.metrics.through._meta.db_table
+    return (
+        f"SELECT l.experiment_id, l.metric_id FROM {link} l WHERE l.experiment_id IN "
+        f"(SELECT t.experiment_id FROM {Trial._meta.db_table} t "
+        f"WHERE t.id IN ({', '.join(['%s'] * len(trial_ids))}))",
+        trial_ids,
+    )
+
+
+def _check_trials(series: Sequence[PointSeries], trials: Sequence[tuple]) -> None:
+    """Refuse the batch if a trial it names does not exist or has ended."""
+    found = set()
+    for pk, _, _, _, status in trials:
+        found.add(pk)
         if status != Trial.Status.RUNNING:
             _refuse(pk, status, series)
+    for i, s in enumerate(series):
+        if s.trial_id not in found:
+            raise NotFound(
+                f"trial {s.trial_id} does not exist",
+                detail={"field": f"series[{i}].trial_id", "trial_id": s.trial_id},
+            )
 
 
 def _refuse(trial_id: int, status: str, series: Sequence[PointSeries]) -> None:
     if status in Trial.ENDED:
         index = next(i for i, s in enumerate(series) if s.trial_id == trial_id)
         trial_refuse_if_ended(trial_id, status, field=f"series[{index}].trial_id")
+
+
+def _check_names(series: Sequence[PointSeries]) -> None:
+    """Refuse, before any query, a batch naming more metrics for one trial than its group
+    may hold (a trial's metrics are its group's): such a batch is refused whatever the
+    database holds, and its reads would be as large as it is."""
+    limit = settings.KURO_LIMITS["max_metrics"]
+    if len(series) <= limit:
+        return
+    names: dict[int, set[str]] = {}
+    for s in series:
+        names.setdefault(s.trial_id, set()).add(s.metric)
+    for trial_id, given in names.items():
+        if len(given) > limit:
+            raise PayloadTooLarge(
+                f"a group has at most {limit} metrics (KURO_MAX_METRICS); this batch names "
+                f"{len(given)} for trial {trial_id}",
+                detail={"field": "series", "limit": limit},
+            )
 
 
 def _check_shapes(series: Sequence[PointSeries]) -> None:
@@ -119,26 +230,22 @@ def _check_shapes(series: Sequence[PointSeries]) -> None:
             )
 
 
-def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int]:
-    """(trial id, metric name) -> metric id, in a few queries for the whole batch.
+def _resolve_metrics(
+    series: Sequence[PointSeries],
+    trials: Sequence[tuple],
+    metrics: Sequence[tuple],
+    links: Sequence[tuple],
+) -> dict[tuple[int, str], int]:
+    """(trial id, metric name) -> metric id, from the batch's reads (``trials``: the
+    ``_lock_query`` rows, ``metrics``: ``_metrics_query``'s, ``links``: ``_links_query``'s);
+    queries only to create metrics or link them to experiments.
 
-    Every refusal (unknown trial, ended trial, mode, ``KURO_MAX_METRICS`` per group and per
-    experiment) is decided before the first write; the writes then run in the caller's
-    transaction, so a batch refused later still leaves no metric behind."""
-    trial_ids = {s.trial_id for s in series}
-    owners = {}
-    for pk, experiment_id, group_id, status in Trial.objects.filter(pk__in=trial_ids).values_list(
-        "pk", "experiment_id", "experiment__group_id", "status"
-    ):
-        owners[pk] = (experiment_id, group_id)
-        _refuse(pk, status, series)
+    Every refusal (mode, ``KURO_MAX_METRICS`` per group and per experiment) is decided
+    before the first write; the writes then run in the caller's transaction, so a batch
+    refused later still leaves no metric behind."""
+    owners = {pk: (experiment_id, group_id) for pk, experiment_id, group_id, _, _ in trials}
     group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
-    for i, s in enumerate(series):
-        if s.trial_id not in group_of:
-            raise NotFound(
-                f"trial {s.trial_id} does not exist",
-                detail={"field": f"series[{i}].trial_id", "trial_id": s.trial_id},
-            )
+    group_names = {group_id: name for _, _, group_id, name, _ in trials}
     # (group, name) -> (index of its first series, mode given by any series or None)
     wanted: dict[tuple[int, str], tuple[int, Mode | None]] = {}
     for i, s in enumerate(series):
@@ -147,15 +254,7 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
         first = wanted.get(key)
         if first is None or (first[1] is None and mode is not None):
             wanted[key] = (first[0] if first else i, mode)
-    known = {
-        (group_id, name): (pk, mode)
-        for pk, group_id, name, mode in Metric.objects.filter(
-            group_id__in=set(group_of.values()), name__in={name for _, name in wanted}
-        ).values_list("pk", "group_id", "name", "mode")
-    }
-    group_names = dict(
-        Group.objects.filter(pk__in=set(group_of.values())).values_list("pk", "name")
-    )
+    known = {(group_id, name): (pk, mode) for pk, group_id, name, mode in metrics}
     for i, s in enumerate(series):
         hit = known.get((group_of[s.trial_id], s.metric))
         if hit is not None:
@@ -177,12 +276,7 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
     # this batch adds per experiment before writing any of them.
     experiment_names = {(owners[s.trial_id][0], group_of[s.trial_id], s.metric) for s in series}
     link = Experiment.metrics.through
-    experiment_ids = {e for e, _, _ in experiment_names}
-    linked = set(
-        link.objects.filter(experiment_id__in=experiment_ids).values_list(
-            "experiment_id", "metric_id"
-        )
-    )
+    linked = {(e, m) for e, m in links}
     adding = Counter(
         e
         for e, g, name in experiment_names
@@ -198,8 +292,9 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
                     detail={"field": "series", "limit": limit},
                 )
     if modes:
+        # In key order: two batches creating the same metrics never wait on each other in turn.
         Metric.objects.bulk_create(
-            [Metric(group_id=g, name=name, mode=mode) for (g, name), mode in modes.items()],
+            [Metric(group_id=g, name=name, mode=mode) for (g, name), mode in sorted(modes.items())],
             ignore_conflicts=True,
         )
         for pk, group_id, name, mode in Metric.objects.filter(
@@ -215,10 +310,11 @@ def _resolve_metrics(series: Sequence[PointSeries]) -> dict[tuple[int, str], int
                 known[key] = (pk, mode)
     out = {(s.trial_id, s.metric): known[(group_of[s.trial_id], s.metric)][0] for s in series}
     pairs = {(owners[trial_id][0], metric_id) for (trial_id, _), metric_id in out.items()}
-    link.objects.bulk_create(
-        [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs - linked)],
-        ignore_conflicts=True,
-    )
+    if pairs - linked:
+        link.objects.bulk_create(
+            [link(experiment_id=e, metric_id=m) for e, m in sorted(pairs - linked)],
+            ignore_conflicts=True,
+        )
     return out
 
 
@@ -242,20 +338,19 @@ def _check_group_metrics(new: Mapping[tuple[int, str], object], limit: int) -> N
             )
 
 
-def _series_points(
-    series: Sequence[PointSeries], metric_ids: dict[tuple[int, str], int]
-) -> dict[tuple[int, int], Points]:
-    """(trial id, metric id) -> the batch's points of that series, in the batch's order
-    (a series given twice is one: its later points win a step)."""
+def _series_points(series: Sequence[PointSeries]) -> dict[tuple[int, str], Points]:
+    """(trial id, metric name) -> the batch's points of that series, sorted by step, one per
+    step (a step given twice, in one series or in two naming the same, keeps its later
+    value)."""
     now = time.time()
-    parts: dict[tuple[int, int], list[PointSeries]] = {}
+    parts: dict[tuple[int, str], list[PointSeries]] = {}
     for s in series:
         if s.steps:
-            parts.setdefault((s.trial_id, metric_ids[(s.trial_id, s.metric)]), []).append(s)
+            parts.setdefault((s.trial_id, s.metric), []).append(s)
     out = {}
-    for key, given in parts.items():
+    for key, given in sorted(parts.items()):
         steps = [step for s in given for step in s.steps]
         values = [value for s in given for value in s.values]
         times = [t for s in given for t in (s.times or [now] * len(s.steps))]
-        out[key] = points_of(steps, values, times)
+        out[key] = merge([], points_of(steps, values, times))
     return out
