@@ -8,7 +8,8 @@ the server has committed every point (``Worker.flush``), as a ratio to the serve
 batch-ingest rate (``benchmarks.server.api_rate``: 1,000,000 points in pre-built 10,000-point
 requests, 4 in flight) measured in the same run on a server of its own. The median cost
 of ``experiment.trial()`` (acquire, then end) with the run context captured and sent, beside
-the same with capture off, and the one-off cost of capturing the context in this process.
+the same with capture off (two workers taking turns in blocks of 50 trials), and the one-off
+cost of capturing the context in this process.
 
 Issue 13, what waits for delivery, each beside a bare ``POST /points`` of one point (httpx,
 one kept-alive connection) on the same server: the median of one point then
@@ -38,6 +39,7 @@ from kuro.server.testing import LiveServer
 
 CALLS = 100_000
 TRIALS = 200
+TRIAL_BLOCKS = 4  # capture off and on take turns, TRIALS // TRIAL_BLOCKS trials at a time
 POINTS = int(os.environ.get("KURO_BENCH_CLIENT_POINTS", "1000000"))
 SYNC_CALLS = 300
 WAVE_TRIALS, WAVE_STEPS = 100, 1_000
@@ -84,20 +86,31 @@ def end_to_end(server: LiveServer, spool: Path) -> float:
     return POINTS / elapsed
 
 
-def trial_cost(server: LiveServer, spool: Path, *, capture: bool) -> float:
-    """Median seconds of one ``experiment.trial()`` call (each trial then ended)."""
-    name = f"bench-trial-{'on' if capture else 'off'}"
-    worker = kuro.Worker(name, server.url, spool_dir=spool, capture=capture)
-    experiment = worker.experiment("bench-client", name, metrics=["loss"], n_trials=TRIALS)
-    costs = []
-    for _ in range(TRIALS):
-        started = time.perf_counter()
-        trial = experiment.trial()
-        costs.append(time.perf_counter() - started)
-        assert trial is not None
-        trial.end()
-    worker.close()
-    return statistics.median(costs)
+def trial_costs(server: LiveServer, spool: Path) -> tuple[float, float]:
+    """Median seconds of one ``experiment.trial()`` call (each trial then ended), with the
+    run context captured and sent, and with capture off: two workers taking turns in blocks
+    of trials run one after another, so that a change in the machine's load weighs on both
+    alike while each ``trial()`` still follows its own previous trial's end."""
+    experiments = {}
+    workers = []
+    for capture in (False, True):
+        name = f"bench-trial-{'on' if capture else 'off'}"
+        worker = kuro.Worker(name, server.url, spool_dir=spool, capture=capture)
+        workers.append(worker)
+        experiment = worker.experiment("bench-client", name, metrics=["loss"], n_trials=TRIALS)
+        experiments[capture] = experiment
+    costs: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(TRIAL_BLOCKS):
+        for capture, experiment in experiments.items():
+            for _ in range(TRIALS // TRIAL_BLOCKS):
+                started = time.perf_counter()
+                trial = experiment.trial()
+                costs[capture].append(time.perf_counter() - started)
+                assert trial is not None
+                trial.end()
+    for worker in workers:
+        worker.close()
+    return statistics.median(costs[True]), statistics.median(costs[False])
 
 
 def _trial_id(http: httpx.Client, identifier: str, n_trials: int = 1) -> tuple[int, int]:
@@ -218,8 +231,7 @@ def run() -> None:
             try:
                 client = end_to_end(server, tmp / "spool")
                 cost, append = enqueue_costs(server, tmp / "spool")
-                trial_off = trial_cost(server, tmp / "spool", capture=False)
-                trial_on = trial_cost(server, tmp / "spool", capture=True)
+                trial_on, trial_off = trial_costs(server, tmp / "spool")
                 bare = bare_post(server)
                 sync = synchronous(server, tmp / "spool")
                 wave = wave_client(server, tmp / "spool")

@@ -4,6 +4,9 @@ too large for the server split until it fits.
 The same code serves the client's background sender and ``kuro sync``, so a session
 recorded offline (or while the server was down) replays exactly as it would have run.
 
+A run context is spooled whole, and sent without its package list once the server holds
+that set (``kuro.client._packages``).
+
 A batch the server answers with 413 (``kuro.PayloadTooLarge``) is never dropped: it is
 sent again as two halves, each with a batch id derived from its parent's (``<id>-a``,
 ``<id>-b``), halved again as often as needed. The derivation is deterministic, so when the
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
+from kuro.client._packages import send_context
 from kuro.client._retry import Retry
 from kuro.client._spool import LOCAL_PREFIX, Op, Spool
 from kuro.client._transport import Transport, dumps
@@ -94,6 +98,13 @@ def split_points(op: Op) -> tuple[Op, Op]:
 
 def _send(transport: Transport, spool: Spool, op: Op, timeout: float | None) -> Any:
     path = _path(spool, op) if op.refs else op.path
+    if op.kind == "context":
+        return send_context(
+            transport.package_sets,
+            load_body(op.body),
+            lambda body: transport.request(op.method, path, content=dumps(body), timeout=timeout),
+            lambda answer: answer.get("context") if isinstance(answer, dict) else None,
+        )
     answer = transport.request(op.method, path, content=_body(spool, op), timeout=timeout)
     if op.kind == "trial" and answer.get("trial") is None:
         # The request asks for it with "extra": true: a full experiment still stores it.

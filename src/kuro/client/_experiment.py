@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from kuro.client._annotations import Annotations, Tags
 from kuro.client._config import agent_trial
+from kuro.client._context import run_context
+from kuro.client._packages import send_context
 from kuro.client._spool import Key, local_ref
 from kuro.client._trial import Trial
-from kuro.core.errors import TransportError
+from kuro.core.errors import InvalidInput, TransportError
 from kuro.core.limits import check_name
 from kuro.core.modes import Mode, check_mode, check_same_mode, resolve_mode
 
@@ -98,14 +100,41 @@ class Experiment:
         try:
             data = self._agent_trial(ident)
             if data is None:
-                path = f"/experiments/{ident}/trials"
-                data = session.call("POST", path, self._acquire_body())["trial"]
+                data = self._acquire(ident)
         except TransportError:
             return self._local_trial()
         if data is None:
             self._n_started = max(self._n_started, self.n_trials)
             return None
         return self.adopt(data)
+
+    def _acquire(self, ident: int) -> dict[str, Any] | None:
+        """A trial from the server, with the run context in the same request (capture on):
+        the next ``trial()`` then waits for no context upload of this one. A server that
+        kept no context (an older one) answers none: the trial then sends it apart."""
+        session = self.session
+        path = f"/experiments/{ident}/trials"
+        body = self._acquire_body()
+
+        def acquire(context: dict[str, Any] | None) -> dict[str, Any] | None:
+            sent = body if context is None else {**body, "context": context}
+            data: dict[str, Any] | None = session.call("POST", path, sent)["trial"]
+            return data
+
+        if not session.config.capture:
+            return acquire(None)
+        try:
+            return send_context(
+                session.transport.package_sets,
+                run_context(),
+                acquire,
+                lambda data: None if data is None else data.get("context"),
+            )
+        except InvalidInput:
+            # A context this server refuses (its limits are not this client's) must not stop
+            # training: the trial starts without it and sends it apart, and a refusal of
+            # that is kept in the spool's failed/ like any other.
+            return acquire(None)
 
     def _acquire_body(self) -> dict[str, Any]:
         """Who asks for a trial: the worker, and this process's spool session, so that the

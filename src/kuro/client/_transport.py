@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import email.utils
+import functools
 import json
 import threading
 import time
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 
 from kuro.client._config import resolve_token
+from kuro.client._packages import PackageSets
 from kuro.core.errors import InvalidInput, TransportError, error_from_payload
 
 __all__ = ["HttpTransport", "Transport", "dumps"]
@@ -46,10 +48,16 @@ class Transport(ABC):
     constructor does no I/O.
 
     ``clock_offset`` is what to add to this machine's time to get the server's (0 until
-    known, and for a difference under ``CLOCK_TOLERANCE``).
+    known, and for a difference under ``CLOCK_TOLERANCE``). ``package_sets`` is what this
+    client knows the server holds (``kuro.client._packages``).
     """
 
     clock_offset: float = 0.0
+
+    @functools.cached_property
+    def package_sets(self) -> PackageSets:
+        """The package sets the server is known to hold (made on first use)."""
+        return PackageSets()
 
     @abstractmethod
     def request(

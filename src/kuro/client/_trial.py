@@ -70,8 +70,10 @@ class Trial:
         session.track(key)
         self._annotations = Annotations(session, "trial", key)
         if session.config.capture and not (data or {}).get("context"):
-            # Queued after the acquire, in order: offline and through outages it waits in
-            # the spool with the rest. A resumed trial keeps the context it has.
+            # An online acquire carries the context (``Experiment._acquire``); a trial
+            # without one (made offline, claimed from the queue, or from a server older
+            # than that) sends it queued after the acquire, in order: offline and through
+            # outages it waits in the spool with the rest. A resumed trial keeps its own.
             session.request("context", "/trials/{}/context", run_context_body(), key=key)
 
     @property

@@ -1,5 +1,6 @@
 """A trial's run context: recorded by ``POST /trials/{id}/context`` (a resend sets the
-same), shown in the trial's detail, its packages stored once per distinct set."""
+same) or with the trial's acquire, shown in the trial's detail, its packages stored once
+per distinct set and named by their hash alone once stored."""
 
 from __future__ import annotations
 
@@ -100,3 +101,70 @@ def test_unknown_trial_is_404(api):
     """A context for a trial that does not exist is a 404."""
     status, body = api.post("/trials/987654/context", _context())
     assert status == 404 and body["detail"]["field"] == "trial_id"
+
+
+def _experiment(api, n_trials=2):
+    body = {"group": "g", "identifier": "ctx", "n_trials": n_trials, "metrics": [{"name": "loss"}]}
+    status, experiment = api.post("/experiments", body)
+    assert status == 200, experiment
+    return experiment["id"]
+
+
+def _acquire(api, experiment_id, context, worker="w1", session="s1"):
+    body = {"worker": worker, "session": session, "context": context}
+    return api.post(f"/experiments/{experiment_id}/trials", body)
+
+
+def test_acquire_records_the_context_sent_with_it(api):
+    """A context in the acquire body is the new trial's, as POST /trials/{id}/context sets."""
+    status, answer = _acquire(api, _experiment(api), _context())
+    assert status == 200, answer
+    context = api.get(f"/trials/{answer['trial']['id']}")[1]["context"]
+    assert context == answer["trial"]["context"]
+    assert context["packages"] == PACKAGES
+    assert context["packages_hash"] == _context()["packages_hash"]
+    assert context["git"]["commit"] == "a" * 40 and context["hostname"] == "node-1"
+
+
+def test_a_known_set_is_named_by_its_hash_alone(api, trial):
+    """Once the server holds a set, a context may leave the list out: read back, the trial
+    has every package all the same, and no second set is stored."""
+    api.post(f"/trials/{trial['id']}/context", _context())
+    experiment_id = _experiment(api)
+    status, answer = _acquire(api, experiment_id, _context(packages=None))
+    assert status == 200, answer
+    assert api.get(f"/trials/{answer['trial']['id']}")[1]["context"]["packages"] == PACKAGES
+    status, body = api.post(f"/trials/{trial['id']}/context", _context(packages=None))
+    assert status == 200 and body["context"]["packages"] == PACKAGES, body
+    assert PackageSet.objects.count() == 1
+
+
+def test_an_unknown_hash_alone_is_404_and_acquires_nothing(api):
+    """A hash the server holds no set for is a 404 naming packages_hash (the client then
+    sends the list); the refused acquire started no trial."""
+    experiment_id = _experiment(api, n_trials=1)
+    unknown = _context(packages=None, packages_hash="f" * 64)
+    status, body = _acquire(api, experiment_id, unknown)
+    assert status == 404 and body["detail"]["field"] == "packages_hash", body
+    assert api.get(f"/experiments/{experiment_id}")[1]["n_trials_started"] == 0
+    status, answer = _acquire(api, experiment_id, _context())
+    assert status == 200 and answer["trial"]["number"] == 0, answer
+    status, body = api.post(f"/trials/{answer['trial']['id']}/context", unknown)
+    assert status == 404 and body["detail"]["field"] == "packages_hash", body
+
+
+def test_a_resumed_trial_keeps_its_context(api):
+    """Acquiring again resumes the same trial, whose context stays the one it started with."""
+    experiment_id = _experiment(api)
+    first = _acquire(api, experiment_id, _context())[1]["trial"]
+    other = _context(hostname="node-2", packages=["torch==2.4"], packages_hash=None)
+    status, again = _acquire(api, experiment_id, other)
+    assert status == 200 and again["trial"]["id"] == first["id"], again
+    context = api.get(f"/trials/{first['id']}")[1]["context"]
+    assert context["hostname"] == "node-1" and context["packages"] == PACKAGES
+
+
+def test_acquire_without_a_context_records_none(api):
+    """An acquire without a context (old clients, capture off) leaves the context unset."""
+    status, answer = api.post(f"/experiments/{_experiment(api)}/trials", {"worker": "w1"})
+    assert status == 200 and answer["trial"]["context"] is None, answer

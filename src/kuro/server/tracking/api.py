@@ -152,13 +152,18 @@ def trial_acquire(request: HttpRequest, experiment_id: PathId, body: AcquireIn):
     """Resume this worker's unfinished trial held by the same client ``session``, by one of
     the dead sessions it names in ``resume``, or whose holder's lease expired; else start a
     new one, else ``trial: null``. With ``extra`` (replaying offline work), a trial beyond
-    n_trials is made, marked extra."""
+    n_trials is made, marked extra. With ``context``, the trial records it as ``POST
+    /trials/{id}/context`` would, unless it has one (a resumed trial keeps its own)."""
+    context = body.context
     trial = services.trial_acquire(
         experiment_id=experiment_id,
         worker=body.worker,
         extra=body.extra,
         session=body.session,
         resume=body.resume,
+        context=None if context is None else _context_fields(context),
+        packages=None if context is None else context.packages,
+        packages_hash=None if context is None else context.packages_hash,
     )
     if trial is None:
         return {"trial": None, "reason": "no_more_trials"}
@@ -175,15 +180,20 @@ def trial_detail(request: HttpRequest, trial_id: PathId):
 )
 def trial_context_record(request: HttpRequest, trial_id: PathId, body: ContextIn):
     """Record what the trial was (git state, command, host, packages); a resend sets the
-    same again."""
-    context = body.model_dump(exclude={"packages", "packages_hash"})
+    same again. ``packages`` may be left out when the server holds the set named by
+    ``packages_hash`` (else 404 naming ``packages_hash``)."""
     services.trial_context_record(
         trial_id=trial_id,
-        context=context,
+        context=_context_fields(body),
         packages=body.packages,
         packages_hash=body.packages_hash,
     )
     return selectors.trial_detail(trial_id=trial_id)
+
+
+def _context_fields(body: ContextIn) -> dict[str, Any]:
+    """What a trial's ``context`` holds: the body without its packages (a shared set)."""
+    return body.model_dump(exclude={"packages", "packages_hash"})
 
 
 # Points and histories --------------------------------------------------------------------

@@ -169,7 +169,9 @@ class ContextIn(Schema):
         ],
         Field(max_length=4),
     ] = {}
-    packages: Annotated[list[ShortText], Field(max_length=PACKAGES_MAX)] = []
+    # Left out (null) with a packages_hash the server already holds: the client sent the
+    # list once, and the server answers 404 naming packages_hash when it does not hold it.
+    packages: Annotated[list[ShortText], Field(max_length=PACKAGES_MAX)] | None = None
     packages_hash: Annotated[str, Field(max_length=64)] | None = None
 
 
@@ -190,6 +192,9 @@ class AcquireIn(Schema):
     # Sessions of this worker that the client knows are dead (a crashed process on the same
     # machine, its spool lock free): their trials are resumed at once, not after the lease.
     resume: Annotated[list[SessionName], Field(max_length=64)] = []
+    # The run context of the trial, recorded with it (unless a resumed trial has one): the
+    # same as POST /trials/{id}/context, in the same request.
+    context: ContextIn | None = None
 
 
 class AcquireOut(Schema):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +14,7 @@ from django.utils import timezone
 from kuro.core.errors import Conflict, InvalidInput, LeaseLost, NotFound
 from kuro.core.statuses import END_STATUSES
 from kuro.server.tracking.models import Experiment, Trial, Worker
+from kuro.server.tracking.services.contexts import package_set_resolve, trial_context_attach
 from kuro.server.tracking.services.workers import worker_get_or_create
 
 __all__ = [
@@ -36,6 +38,9 @@ def trial_acquire(
     extra: bool = False,
     session: str | None = None,
     resume: Sequence[str] = (),
+    context: dict[str, Any] | None = None,
+    packages: list[str] | None = None,
+    packages_hash: str | None = None,
 ) -> Trial | None:
     """The trial this worker should run next for an experiment, or None when none is left.
 
@@ -54,12 +59,22 @@ def trial_acquire(
     The experiment row is locked (PostgreSQL) or the write lock is held (SQLite's immediate
     transactions), and ``(experiment, number, attempt)`` is unique, so racing workers never
     overfill an experiment.
+
+    With ``context`` (and its packages, as ``trial_context_record`` takes them), the trial
+    gets that run context in the same transaction unless it has one: one request where a
+    client used to make two. Its packages are checked first, so a refusal acquires nothing.
     """
+    package_set = None
+    if context is not None:
+        package_set = package_set_resolve(packages=packages, packages_hash=packages_hash)
     worker_obj = worker_get_or_create(name=worker)
     for _ in range(_ACQUIRE_ATTEMPTS):
         try:
             with transaction.atomic():
-                return _acquire_once(experiment_id, worker_obj, extra, session, set(resume))
+                trial = _acquire_once(experiment_id, worker_obj, extra, session, set(resume))
+                if trial is not None and context is not None and package_set is not None:
+                    trial_context_attach(trial=trial, context=context, package_set=package_set)
+                return trial
         except IntegrityError:
             continue  # another worker took the same number first: look again
     raise Conflict("could not acquire a trial: too many concurrent acquisitions, try again")
