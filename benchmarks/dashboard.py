@@ -6,12 +6,17 @@ services, with points inserted raw (the ingest path has its own benchmark):
 - ``bench-3m``: 200 experiments x 5 trials x 3 metrics x 1,000 steps (3,000,000 points)
 - ``bench-300k``: 20 experiments x 5 trials x 3 metrics x 1,000 steps (300,000 points)
 
+Every trial ends complete, so the comparison has values: each setting is described and
+tested against the leader (Welch's test, the probability of improvement, and a power
+analysis where they are not separated), as on a finished sweep.
+
 For each it times what the compare page's callbacks do on the server, output serialized
 to JSON as Dash sends it: *open the group* (read the group with its per-trial summaries, the
-experiment table, the aggregates, the bar charts, the trials table and the
-parallel-coordinates chart) and *draw the curves of 20 selected experiments in mean mode*
-(the downsampled histories of their 100 trials and the mean ± std figures). The baseline of
-each is the same work at one tenth of the size: growth below 10x is sub-linear.
+experiment table, the comparison of every setting on every metric, the verdicts and forest
+charts, the aggregates, the trials table and the parallel-coordinates chart) and *draw the
+curves of 20 selected experiments in mean mode* (the downsampled histories of their 100
+trials and the mean ± std figures). The baseline of each is the same work at one tenth of
+the size: growth below 10x is sub-linear.
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ def _make_group(name: str, n_experiments: int) -> None:
         experiment_get_or_create,
         points_ingest,
         trial_acquire,
+        trial_end,
         worker_register,
     )
 
@@ -88,6 +94,7 @@ def _make_group(name: str, n_experiments: int) -> None:
                 )
             )
         points_ingest(series=series)
+        trial_end(trial_id=trial_id, status="complete")
 
 
 def _median_seconds(work: Callable[[], Any]) -> float:
@@ -99,8 +106,9 @@ def _median_seconds(work: Callable[[], Any]) -> float:
     return statistics.median(times)
 
 
-def _timings(group: str) -> tuple[float, float, float]:
-    """Seconds to open the group, to draw 20 experiments' curves, and to read the group."""
+def _timings(group: str) -> tuple[float, float, float, float]:
+    """Seconds to open the group, to draw 20 experiments' curves, to read the group, and to
+    compare its settings on every metric."""
     from plotly.io.json import to_json_plotly
 
     from kuro.dashboard import create_app
@@ -134,6 +142,7 @@ def _timings(group: str) -> tuple[float, float, float]:
         _median_seconds(open_group),
         _median_seconds(curves),
         _median_seconds(lambda: selectors.group_experiments(group=group)),
+        _median_seconds(lambda: compare.load_comparison(data, "best", None)),
     )
 
 
@@ -146,16 +155,18 @@ def run() -> None:
         _make_group(large, EXPERIMENTS)
         points = EXPERIMENTS * TRIALS * len(METRICS) * STEPS
         figure(
-            f"generate {points + points // 10:,} points (through points_ingest)",
+            f"generate {points + points // 10:,} points (through points_ingest, trial_end)",
             time.perf_counter() - started,
             "s",
         )
-        small_open, small_curves, small_read = _timings(small)
-        large_open, large_curves, large_read = _timings(large)
+        small_open, small_curves, small_read, small_compare = _timings(small)
+        large_open, large_curves, large_read, large_compare = _timings(large)
     figure(f"open the group page, {points // 10:,} points", small_open, "s")
     figure(f"open the group page, {points:,} points", large_open, "s", "(target < 1.5 s)")
     figure(f"  of which group_experiments (summaries), {points // 10:,}", small_read, "s")
     figure(f"  of which group_experiments (summaries), {points:,}", large_read, "s")
+    figure(f"  of which the comparison (3 metrics), {points // 10:,}", small_compare, "s")
+    figure(f"  of which the comparison (3 metrics), {points:,}", large_compare, "s")
     ratio("open the group page, 10x the points", large_open, small_open, "< 10: sub-linear")
     figure(f"curves of {SELECTED} experiments, mean mode, {points // 10:,}", small_curves, "s")
     figure(

@@ -10,7 +10,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy import stats
 
-from kuro.core.statistics import describe, trials_needed, versus
+from kuro.core.statistics import (
+    describe,
+    describe_many,
+    rank,
+    trials_needed,
+    trials_needed_many,
+    versus,
+    versus_many,
+)
 
 finite = st.floats(-1e6, 1e6, allow_nan=False)
 
@@ -146,3 +154,101 @@ def test_the_shared_field_names_are_the_dataclasses_floats():
     floats = {f.name for f in fields(Description) if f.type == "float"}
     assert set(DESCRIPTION_FLOATS) == floats
     assert set(VERSUS_FLOATS) == {f.name for f in fields(Versus) if f.type == "float"}
+
+
+def _same(a, b):
+    """Equal, NaN equal to NaN: the batch must give the very numbers, not close ones."""
+    return a == b or (
+        isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)
+    )
+
+
+samples = st.lists(
+    st.one_of(finite, st.sampled_from([0.1, 0.2, 0.0, math.nan, math.inf])), max_size=20
+)
+
+
+@given(st.lists(samples, max_size=12))
+def test_many_descriptions_are_scipys_numbers_exactly(values):
+    """Samples of mixed lengths described together: numpy's and scipy's own numbers, bit
+    for bit (mean, median, sample std, trimmed mean, the t interval of each sample)."""
+    for x, d in zip(values, describe_many(values), strict=True):
+        kept = np.array([v for v in x if not math.isnan(v)])
+        assert d.n == len(kept)
+        if not d.n:
+            assert math.isnan(d.mean)
+            continue
+        with np.errstate(all="ignore"):
+            assert _same(d.mean, float(np.mean(kept)))
+            assert _same(d.median, float(np.median(kept)))
+            assert _same(d.iqm, float(stats.trim_mean(kept, 0.25)))
+            if d.n > 1 and math.isfinite(d.sem):
+                assert d.std == float(np.std(kept, ddof=1))
+                half = float(stats.t.ppf(0.975, d.n - 1)) * (d.std / math.sqrt(d.n))
+                assert (d.ci_low, d.ci_high) == (d.mean - half, d.mean + half)
+
+
+def test_many_descriptions_seed_each_bootstrap():
+    """``seeds[i]`` seeds sample i's bootstrap, as ``describe(..., seed=)`` does."""
+    values = [[1.0, 2.0, 4.0, 3.5], [0.5, 0.7, 0.2], [3.0]]
+    many = describe_many(values, bootstrap=300, seeds=[3, 4, 5])
+    assert many == [
+        describe(x, bootstrap=300, seed=s) for x, s in zip(values, [3, 4, 5], strict=True)
+    ]
+
+
+@given(samples, st.lists(samples, max_size=10), st.sampled_from(["max", "min"]))
+def test_many_comparisons_are_each_comparison(leader, others, mode):
+    """``versus_many`` gives what ``versus`` gives for each setting alone."""
+    for other, v in zip(others, versus_many(leader, others, mode), strict=True):
+        alone = versus(leader, other, mode).as_dict()
+        assert all(_same(a, b) for a, b in zip(alone.values(), v.as_dict().values(), strict=True))
+
+
+@given(
+    st.lists(finite, min_size=1, max_size=8),
+    st.lists(st.lists(finite, min_size=1, max_size=8), min_size=1, max_size=8),
+)
+def test_many_probabilities_of_improvement_are_mann_whitney_exactly(leader, others):
+    """P(leader better) is scipy's Mann-Whitney U over n1 * n2, the same float."""
+    for other, v in zip(others, versus_many(leader, others, "max"), strict=True):
+        u = stats.mannwhitneyu(leader, other, alternative="two-sided").statistic
+        assert v.probability_of_improvement == float(u) / (len(leader) * len(other))
+
+
+def test_many_welch_tests_match_scipy():
+    """Welch's p-values and intervals of many settings against one leader are scipy's."""
+    rng = np.random.default_rng(5)
+    leader = list(rng.normal(0.9, 0.02, 5))
+    others = [list(rng.normal(0.88 + 0.005 * i, 0.02, 3 + i % 4)) for i in range(12)]
+    for other, v in zip(others, versus_many(leader, others, "max"), strict=True):
+        result = stats.ttest_ind(other, leader, equal_var=False)
+        interval = result.confidence_interval(0.95)
+        assert v.p_value == pytest.approx(result.pvalue, rel=1e-9)
+        assert (v.ci_low, v.ci_high) == (
+            pytest.approx(interval.low, rel=1e-9),
+            pytest.approx(interval.high, rel=1e-9),
+        )
+
+
+@given(st.lists(st.one_of(st.floats(-6.0, 6.0), st.just(0.0), st.just(math.inf)), max_size=8))
+def test_many_trials_needed_are_each_search(effects):
+    """Searching many effects together finds the n each search finds alone."""
+    assert trials_needed_many(effects) == [trials_needed(e) for e in effects]
+
+
+def test_a_vanishing_effect_needs_the_most_trials():
+    """An effect too small to square is at the cap, not an overflow."""
+    assert trials_needed(1e-200) == 10_000
+
+
+def test_rank_compares_every_setting_with_the_leader():
+    """Each row's ``versus_leader`` is ``versus`` of its values against the leader's."""
+    rows = [
+        {"k": str(i), "mean": float(np.mean(x)), "values": x}
+        for i, x in enumerate([[0.8, 0.82, 0.81], [0.9, 0.91, 0.93], [0.85, 0.9, 0.8], [0.7]])
+    ]
+    leader = rank(rows, "max", tie="k")
+    assert leader is rows[0] and rows[0]["versus_leader"] is None
+    for row in rows[1:]:
+        assert row["versus_leader"] == versus(leader["values"], row["values"], "max").as_dict()

@@ -6,11 +6,15 @@ import math
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from kuro.core.canonical import canonical_text
 from kuro.dashboard.aggregation import (
     align,
     band,
     best_trial,
+    canonical_value,
     differing_keys,
     ema,
     experiment_aggregates,
@@ -137,3 +141,22 @@ def test_band_std_and_minmax():
     assert (minmax["lower"][0], minmax["upper"][0]) == (1.0, 3.0)
     with pytest.raises(ValueError):
         band(rows, "iqr")
+
+
+hyper_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**70), 2**70)
+    | st.text(max_size=5)
+    | st.floats(allow_nan=False, allow_infinity=False),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@given(hyper_values)
+def test_canonical_value_is_the_servers_canonical_text(value):
+    """The fast path writes every value as ``canonical_text`` does (1.0 as 1, 1e20 as a float)."""
+    assert canonical_value(value) == canonical_text(value)

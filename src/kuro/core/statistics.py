@@ -14,6 +14,9 @@ al., "How Many Random Seeds?" (2018: power analysis for the number of seeds).
   means with its 95% Welch interval, Welch's p-value, the probability that the leader beats
   the other (the Mann-Whitney statistic over ``n1 * n2``, ties counting half, as rliable
   defines it), and a verdict in words.
+- ``describe_many``, ``versus_many``, ``trials_needed_many``: the same numbers for many
+  settings at once, in a few vectorised calls (a group's hundreds of settings are ranked
+  and tested against the leader in milliseconds, not seconds); ``rank`` uses them.
 
 NaN values (a trial without the metric) are left out; infinities are real values, but a
 mean that is infinite has no interval and no test.
@@ -30,7 +33,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -45,9 +49,12 @@ __all__ = [
     "Description",
     "Versus",
     "describe",
+    "describe_many",
     "rank",
     "trials_needed",
+    "trials_needed_many",
     "versus",
+    "versus_many",
 ]
 
 CONFIDENCE = 0.95
@@ -63,6 +70,25 @@ def _clean(values: Sequence[float]) -> NDArray[np.float64]:
     array = np.asarray(values, dtype=np.float64)
     kept: NDArray[np.float64] = array[~np.isnan(array)]
     return kept
+
+
+def _by_length(arrays: Sequence[NDArray[np.float64]]) -> dict[int, list[int]]:
+    """Sample length -> the indices of the samples of that length.
+
+    Samples of one length are stacked and reduced along their rows: numpy reduces each
+    row of a C-contiguous matrix as it reduces a 1-D array of the same values, so every
+    number is the one the sample alone would give, at a fraction of the calls.
+    """
+    out: dict[int, list[int]] = {}
+    for i, x in enumerate(arrays):
+        out.setdefault(len(x), []).append(i)
+    return out
+
+
+@lru_cache(maxsize=1024)
+def _t_critical(df: int) -> float:
+    """The two-sided ``CONFIDENCE`` quantile of Student's t with ``df`` degrees of freedom."""
+    return float(stats.t.ppf((1 + CONFIDENCE) / 2, df))
 
 
 @dataclass(frozen=True)
@@ -82,50 +108,107 @@ class Description:
     bootstrap_high: float = _NAN
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _DESCRIPTION_FIELDS}
+
+
+_DESCRIPTION_FIELDS = tuple(f.name for f in fields(Description))
 
 
 def describe(values: Sequence[float], *, bootstrap: int = 0, seed: int = 0) -> Description:
     """Summarise per-trial values; with ``bootstrap`` resamples, also a percentile-bootstrap
     interval of the mean, reproducible for a given ``seed``."""
+    return describe_many([values], bootstrap=bootstrap, seeds=[seed])[0]
+
+
+def describe_many(
+    samples: Sequence[Sequence[float]],
+    *,
+    bootstrap: int = 0,
+    seeds: Sequence[int] | None = None,
+) -> list[Description]:
+    """``describe`` of each sample (``seeds[i]`` seeding the bootstrap of sample ``i``, 0
+    when not given), the same numbers in a few vectorised calls per sample length: a
+    group's hundreds of settings cost about what one does.
+
+    >>> [round(d.mean, 3) for d in describe_many([[1.0, 2.0], [0.5, math.nan, 1.5], []])]
+    [1.5, 1.0, nan]
+    """
     # Values near the float limits overflow in sums and squares: the result is then an
     # infinite mean or spread (no interval), not a warning in the server's log.
     with np.errstate(all="ignore"):
-        return _describe(_clean(values), bootstrap, seed)
+        arrays = [_clean(values) for values in samples]
+        out: list[Description] = [_EMPTY] * len(arrays)
+        for n, indices in _by_length(arrays).items():
+            if n == 0:
+                continue
+            for i, description in zip(
+                indices, _describe_rows(np.stack([arrays[i] for i in indices])), strict=True
+            ):
+                out[i] = description
+        if bootstrap:
+            for i, (x, d) in enumerate(zip(arrays, out, strict=True)):
+                if d.n:
+                    out[i] = _with_bootstrap(x, d, bootstrap, seeds[i] if seeds else 0)
+        return out
 
 
-def _describe(x: NDArray[np.float64], bootstrap: int, seed: int) -> Description:
-    n = len(x)
-    if n == 0:
-        return Description(0, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN)
-    mean = float(np.mean(x))
-    median = float(np.median(x))
-    iqm = float(stats.trim_mean(x, 0.25))
-    std = float(np.std(x, ddof=1)) if n > 1 else _NAN
-    if n < 2 or not np.all(np.isfinite(x)) or not math.isfinite(mean) or not math.isfinite(std):
-        return Description(n, mean, _NAN, _NAN, _NAN, _NAN, median, iqm)
-    sem = std / math.sqrt(n)
-    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, n - 1)) * sem
-    low, high = mean - half, mean + half
-    boot_low = boot_high = _NAN
-    if bootstrap and std > 0:
+_EMPTY = Description(0, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN, _NAN)
+
+
+def _describe_rows(x: NDArray[np.float64]) -> list[Description]:
+    """``Description`` of each row of ``x`` (rows of one length ``n`` >= 1), without the
+    bootstrap: scipy's ``trim_mean`` (a partition, then the mean of the middle) and numpy's
+    mean, median and sample standard deviation, row by row."""
+    n = x.shape[1]
+    means = np.mean(x, axis=1).tolist()
+    medians = np.median(x, axis=1).tolist()
+    cut = int(0.25 * n)
+    middle = np.partition(x, (cut, n - cut - 1), axis=1)[:, cut : n - cut]
+    iqms = np.mean(middle, axis=1).tolist()
+    if n < 2:
+        return [
+            Description(n, mean, _NAN, _NAN, _NAN, _NAN, median, iqm)
+            for mean, median, iqm in zip(means, medians, iqms, strict=True)
+        ]
+    stds = np.std(x, ddof=1, axis=1).tolist()
+    finite: list[bool] = np.logical_and.reduce(np.isfinite(x), axis=1).tolist()
+    root, critical = math.sqrt(n), _t_critical(n - 1)
+    out = []
+    for mean, median, iqm, std, ok in zip(means, medians, iqms, stds, finite, strict=True):
+        if not ok or not math.isfinite(mean) or not math.isfinite(std):
+            out.append(Description(n, mean, _NAN, _NAN, _NAN, _NAN, median, iqm))
+            continue
+        sem = std / root
+        half = critical * sem
+        out.append(Description(n, mean, std, sem, mean - half, mean + half, median, iqm))
+    return out
+
+
+def _with_bootstrap(
+    x: NDArray[np.float64], d: Description, resamples: int, seed: int
+) -> Description:
+    """``d`` with the seeded percentile-bootstrap interval of the mean of ``x``."""
+    if math.isnan(d.sem):  # no interval (one value, or infinite ones): no bootstrap either
+        return d
+    if d.std > 0:
         result = stats.bootstrap(
             (x,),
             np.mean,
-            n_resamples=bootstrap,
+            n_resamples=resamples,
             confidence_level=CONFIDENCE,
             method="percentile",
             rng=np.random.default_rng(seed),
         )
-        boot_low = float(result.confidence_interval.low)
-        boot_high = float(result.confidence_interval.high)
-    elif bootstrap:
-        boot_low = boot_high = mean
-    return Description(n, mean, std, sem, low, high, median, iqm, boot_low, boot_high)
+        low = float(result.confidence_interval.low)
+        high = float(result.confidence_interval.high)
+    else:
+        low = high = d.mean
+    return replace(d, bootstrap_low=low, bootstrap_high=high)
 
 
-def _power(n: NDArray[np.int64], d: float, alpha: float) -> NDArray[np.float64]:
-    """Power of a two-sided two-sample t-test with ``n`` trials per setting, effect ``d``."""
+def _power(n: NDArray[np.int64], d: NDArray[np.float64], alpha: float) -> NDArray[np.float64]:
+    """Power of a two-sided two-sample t-test with ``n`` trials per setting, effect ``d``
+    (element by element)."""
     df = 2 * n - 2
     crit = stats.t.ppf(1 - alpha / 2, df)
     nc = d * np.sqrt(n / 2)
@@ -139,24 +222,74 @@ def trials_needed(effect: float, *, power: float = POWER, alpha: float = 1 - CON
     power reaches it (at most 10,000; 0 for no difference at all).
 
     The normal approximation, n = 2 ((z_a/2 + z_b) / d)^2, is a lower bound; the exact n is
-    found among the few above it, in one vectorised evaluation (a loop over n took seconds
-    for small effects).
+    found among the few above it (``trials_needed_many``).
     """
-    d = abs(effect)
-    if not d > 0:
-        return 0
-    if not math.isfinite(d):
-        return 2
+    return trials_needed_many([effect], power=power, alpha=alpha)[0]
+
+
+_FIRST_LOOK = 4
+"""Candidates first tried above the normal approximation: the answer is nearly always
+among them."""
+
+
+def trials_needed_many(
+    effects: Sequence[float], *, power: float = POWER, alpha: float = 1 - CONFIDENCE
+) -> list[int]:
+    """``trials_needed`` of each effect, the candidates of every effect tried in one
+    vectorised evaluation per round (a loop over n took seconds for small effects, and a
+    call per effect a second for a group's hundreds of settings).
+
+    The answer is the first n from the normal approximation up whose power reaches
+    ``power``; the power of one (n, d) does not depend on what else is evaluated with it,
+    so the rounds find the n a plain loop over n finds.
+    """
     z = float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
-    low = max(2, math.floor(2 * (z / d) ** 2))
-    while low <= _MAX_TRIALS:
-        high = min(_MAX_TRIALS, low + 32 + low // 8)
-        candidates = np.arange(low, high + 1)
-        reached = np.nonzero(_power(candidates, d, alpha) >= power)[0]
-        if len(reached):
-            return int(candidates[reached[0]])
-        low = high + 1
-    return _MAX_TRIALS
+    out: list[int] = [0] * len(effects)
+    # index -> (d, the next n to try)
+    pending: dict[int, tuple[float, int]] = {}
+    for i, effect in enumerate(effects):
+        d = abs(effect)
+        if not d > 0:
+            continue
+        if not math.isfinite(d):
+            out[i] = 2
+            continue
+        try:
+            low = max(2, math.floor(2 * (z / d) ** 2))
+        except OverflowError:  # an effect so small that no number of trials would do
+            low = _MAX_TRIALS + 1
+        if low > _MAX_TRIALS:
+            out[i] = _MAX_TRIALS
+            continue
+        pending[i] = (d, low)
+    width = _FIRST_LOOK
+    while pending:
+        ids: list[int] = []
+        ns: list[int] = []
+        ds: list[float] = []
+        for i, (d, low) in pending.items():
+            high = min(_MAX_TRIALS, low + width - 1)
+            ids.extend([i] * (high - low + 1))
+            ns.extend(range(low, high + 1))
+            ds.extend([d] * (high - low + 1))
+        candidates = np.asarray(ns, dtype=np.int64)
+        reached = (_power(candidates, np.asarray(ds), alpha) >= power).tolist()
+        found: set[int] = set()
+        for i, n, ok in zip(ids, ns, reached, strict=True):
+            if ok and i not in found:
+                out[i] = n
+                found.add(i)
+        for i, (d, low) in list(pending.items()):
+            high = min(_MAX_TRIALS, low + width - 1)
+            if i in found:
+                del pending[i]
+            elif high >= _MAX_TRIALS:
+                out[i] = _MAX_TRIALS
+                del pending[i]
+            else:
+                pending[i] = (d, high + 1)
+        width = 32 + max((low // 8 for _, low in pending.values()), default=0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -178,75 +311,141 @@ class Versus:
     verdict: str
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {name: getattr(self, name) for name in _VERSUS_FIELDS}
 
 
-def _probability_of_improvement(
-    leader: NDArray[np.float64], other: NDArray[np.float64], mode: Mode
-) -> float:
-    better, worse = (leader, other) if mode == "max" else (-leader, -other)
-    u = stats.mannwhitneyu(better, worse, alternative="two-sided").statistic
-    return float(u) / (len(leader) * len(other))
+_VERSUS_FIELDS = tuple(f.name for f in fields(Versus))
 
 
 def versus(leader: Sequence[float], other: Sequence[float], mode: Mode) -> Versus:
     """Compare ``other``'s per-trial values with the ``leader``'s; see ``Versus``."""
+    return versus_many(leader, [other], mode)[0]
+
+
+def _improvements(x: NDArray[np.float64], ys: NDArray[np.float64], mode: Mode) -> list[float]:
+    """P(a trial of the leader ``x`` beats one of each row of ``ys``): the Mann-Whitney U
+    of the leader (as ``scipy.stats.mannwhitneyu`` gives it: its rank sum less
+    n1 (n1 + 1) / 2, ties counting half) over ``n1 * n2``. U is counted exactly: the
+    pairs the leader wins, and half the tied ones."""
+    ordered = np.sort(x)
+    below = np.searchsorted(ordered, ys, side="left")  # leader values below each y
+    upto = np.searchsorted(ordered, ys, side="right")
+    ties = (upto - below).sum(axis=1)
+    wins = (len(x) - upto).sum(axis=1) if mode == "max" else below.sum(axis=1)
+    pairs = len(x) * ys.shape[1]
+    return [float(w + 0.5 * t) / pairs for w, t in zip(wins.tolist(), ties.tolist(), strict=True)]
+
+
+def versus_many(
+    leader: Sequence[float], others: Sequence[Sequence[float]], mode: Mode
+) -> list[Versus]:
+    """``versus(leader, other, mode)`` for each of ``others``: the same numbers, with the
+    means, variances, rank statistics and t distributions of all of them in a few
+    vectorised calls."""
     with np.errstate(all="ignore"):
-        return _versus(_clean(leader), _clean(other), mode)
+        return _versus_many(_clean(leader), [_clean(o) for o in others], mode)
 
 
-def _versus(x: NDArray[np.float64], y: NDArray[np.float64], mode: Mode) -> Versus:
-    n1, n2 = len(x), len(y)
-    if n1 == 0 or n2 == 0:
-        return Versus(_NAN, _NAN, _NAN, _NAN, _NAN, False, None, "no value to compare")
-    difference = float(np.mean(y) - np.mean(x))
-    improvement = _probability_of_improvement(x, y, mode)
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-        words = "infinite values: the means cannot be tested, only ranked"
-        return Versus(difference, _NAN, _NAN, _NAN, improvement, False, None, words)
-    if n1 < 2 or n2 < 2:
-        lonely = "the leader has" if n1 < 2 else "this setting has"
-        words = f"not separated yet: {lonely} one trial, so its spread is unknown"
-        return Versus(difference, _NAN, _NAN, _NAN, improvement, False, None, words)
-    v1, v2 = float(np.var(x, ddof=1)), float(np.var(y, ddof=1))
-    se = math.sqrt(v1 / n1 + v2 / n2)
-    if not (math.isfinite(difference) and math.isfinite(se)):
-        words = "values too large to test: the means can only be ranked"
-        return Versus(difference, _NAN, _NAN, _NAN, improvement, False, None, words)
-    if se == 0:
-        if difference == 0:
-            return Versus(0.0, 0.0, 0.0, 1.0, improvement, False, None, "tied with the leader")
-        words = "separated: every trial of each setting gave the same value"
-        return Versus(difference, difference, difference, 0.0, improvement, True, 0, words)
-    # Welch-Satterthwaite degrees of freedom, on the variances of the means scaled by the
-    # larger one: tiny spreads would otherwise underflow to 0 / 0.
-    a, b = v1 / n1, v2 / n2
-    a, b = a / max(a, b), b / max(a, b)
-    df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
-    half = float(stats.t.ppf((1 + CONFIDENCE) / 2, df)) * se
-    # Welch's t-test, as scipy.stats.ttest_ind(equal_var=False) computes it (without its
-    # warning for nearly identical samples, which are a tie here, not a fault).
-    p_value = float(2 * stats.t.sf(abs(difference) / se, df))
-    if p_value < 1 - CONFIDENCE:
-        words = f"separated (Welch p = {p_value:.2g})"
-        return Versus(
-            difference, difference - half, difference + half, p_value, improvement, True, 0, words
+def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mode) -> list[Versus]:
+    n1 = len(x)
+    k = len(ys)
+    if n1 == 0:
+        return [_NO_VALUE] * k
+    leader_mean = np.mean(x)
+    leader_finite = bool(np.all(np.isfinite(x)))
+    v1 = float(np.var(x, ddof=1)) if n1 > 1 else _NAN
+    means: list[float] = [_NAN] * k
+    variances: list[float] = [_NAN] * k
+    finite: list[bool] = [False] * k
+    improvement: list[float] = [_NAN] * k
+    for n2, indices in _by_length(ys).items():
+        if n2 == 0:
+            continue
+        y = np.stack([ys[i] for i in indices])
+        finite_rows: list[bool] = np.logical_and.reduce(np.isfinite(y), axis=1).tolist()
+        rows = zip(
+            indices,
+            (np.mean(y, axis=1) - leader_mean).tolist(),
+            (np.var(y, ddof=1, axis=1) if n2 > 1 else np.full(len(indices), _NAN)).tolist(),
+            finite_rows,
+            _improvements(x, y, mode),
+            strict=True,
         )
-    pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
-    if difference == 0:
-        words = "tied with the leader on the mean; more trials would not separate them"
-        more = None
-    else:
-        # The observed difference as the effect to detect; at least one more trial, since
-        # the ones there did not separate them.
-        more = max(1, trials_needed(difference / pooled) - min(n1, n2))
-        words = (
-            f"not separated yet (Welch p = {p_value:.2g}): about {more} more trials per "
-            f"setting would tell them apart at {POWER:.0%} power"
-        )
-    return Versus(
-        difference, difference - half, difference + half, p_value, improvement, False, more, words
-    )
+        for i, difference, variance, ok, chance in rows:
+            means[i], variances[i], finite[i], improvement[i] = difference, variance, ok, chance
+    out: list[Versus | None] = [None] * k
+    tested: list[tuple[int, float, float, float]] = []  # (index, difference, se, df)
+    for i, y in enumerate(ys):
+        n2 = len(y)
+        difference = means[i]
+        if n2 == 0:
+            out[i] = _NO_VALUE
+        elif not (leader_finite and finite[i]):
+            words = "infinite values: the means cannot be tested, only ranked"
+            out[i] = Versus(difference, _NAN, _NAN, _NAN, improvement[i], False, None, words)
+        elif n1 < 2 or n2 < 2:
+            lonely = "the leader has" if n1 < 2 else "this setting has"
+            words = f"not separated yet: {lonely} one trial, so its spread is unknown"
+            out[i] = Versus(difference, _NAN, _NAN, _NAN, improvement[i], False, None, words)
+        else:
+            v2 = variances[i]
+            se = math.sqrt(v1 / n1 + v2 / n2)
+            if not (math.isfinite(difference) and math.isfinite(se)):
+                words = "values too large to test: the means can only be ranked"
+                out[i] = Versus(difference, _NAN, _NAN, _NAN, improvement[i], False, None, words)
+            elif se == 0:
+                if difference == 0:
+                    words = "tied with the leader"
+                    out[i] = Versus(0.0, 0.0, 0.0, 1.0, improvement[i], False, None, words)
+                else:
+                    words = "separated: every trial of each setting gave the same value"
+                    out[i] = Versus(
+                        difference, difference, difference, 0.0, improvement[i], True, 0, words
+                    )
+            else:
+                # Welch-Satterthwaite degrees of freedom, on the variances of the means
+                # scaled by the larger one: tiny spreads would otherwise underflow to 0 / 0.
+                a, b = v1 / n1, v2 / n2
+                a, b = a / max(a, b), b / max(a, b)
+                df = (a + b) ** 2 / (a**2 / (n1 - 1) + b**2 / (n2 - 1))
+                tested.append((i, difference, se, df))
+    if tested:
+        dfs = np.asarray([df for *_, df in tested])
+        halves = (stats.t.ppf((1 + CONFIDENCE) / 2, dfs) * [se for _, _, se, _ in tested]).tolist()
+        # Welch's t-test, as scipy.stats.ttest_ind(equal_var=False) computes it (without its
+        # warning for nearly identical samples, which are a tie here, not a fault).
+        t_values = np.asarray([abs(difference) / se for _, difference, se, _ in tested])
+        p_values = (2 * stats.t.sf(t_values, dfs)).tolist()
+        effects: list[tuple[int, float]] = []
+        for (i, difference, _, _), half, p_value in zip(tested, halves, p_values, strict=True):
+            low, high = difference - half, difference + half
+            if p_value < 1 - CONFIDENCE:
+                words = f"separated (Welch p = {p_value:.2g})"
+                out[i] = Versus(difference, low, high, p_value, improvement[i], True, 0, words)
+            elif difference == 0:
+                words = "tied with the leader on the mean; more trials would not separate them"
+                out[i] = Versus(difference, low, high, p_value, improvement[i], False, None, words)
+            else:
+                v2, n2 = variances[i], len(ys[i])
+                pooled = math.sqrt(((n1 - 1) * v1 + (n2 - 1) * v2) / (n1 + n2 - 2))
+                # The observed difference as the effect to detect.
+                effects.append((i, difference / pooled))
+                out[i] = Versus(difference, low, high, p_value, improvement[i], False, None, "")
+        needed = trials_needed_many([effect for _, effect in effects])
+        for (i, _), trials in zip(effects, needed, strict=True):
+            # At least one more trial, since the ones there did not separate them.
+            more = max(1, trials - min(n1, len(ys[i])))
+            partial = out[i]
+            assert partial is not None
+            words = (
+                f"not separated yet (Welch p = {partial.p_value:.2g}): about {more} more "
+                f"trials per setting would tell them apart at {POWER:.0%} power"
+            )
+            out[i] = replace(partial, more_trials=more, verdict=words)
+    return [v for v in out if v is not None]
+
+
+_NO_VALUE = Versus(_NAN, _NAN, _NAN, _NAN, _NAN, False, None, "no value to compare")
 
 
 def rank(rows: list[dict[str, Any]], mode: Mode, *, tie: str) -> dict[str, Any] | None:
@@ -269,11 +468,14 @@ def rank(rows: list[dict[str, Any]], mode: Mode, *, tie: str) -> dict[str, Any] 
 
     rows.sort(key=key)
     leader = rows[0] if rows and not math.isnan(rows[0]["mean"]) else None
+    others = (
+        []
+        if leader is None
+        else versus_many(leader["values"], [r["values"] for r in rows[1:]], mode)
+    )
     for number, row in enumerate(rows, start=1):
         row["rank"] = number
         row["versus_leader"] = (
-            None
-            if leader is None or row is leader
-            else versus(leader["values"], row["values"], mode).as_dict()
+            None if leader is None or number == 1 else others[number - 2].as_dict()
         )
     return leader

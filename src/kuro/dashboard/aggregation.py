@@ -10,6 +10,7 @@ experiments in a ``dcc.Store``, which holds JSON, where NaN (and an infinity) is
 
 from __future__ import annotations
 
+import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +24,7 @@ __all__ = [
     "align",
     "band",
     "best_trial",
+    "canonical_value",
     "counted_trials",
     "differing_keys",
     "ema",
@@ -69,6 +71,26 @@ def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def canonical_value(value: Any) -> str:
+    """``canonical_text(value)``: the server's canonical JSON of one hyper-parameter value
+    (1 and 1.0 are one value), without its normalising pass for the usual scalars, which
+    a group's thousands of values would otherwise each pay for.
+
+    >>> canonical_value(1.0), canonical_value(0.5), canonical_value("adam"), canonical_value([1.0])
+    ('1', '0.5', '"adam"', '[1]')
+    """
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if value is None or isinstance(value, bool):
+        return "null" if value is None else "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float) and math.isfinite(value):
+        integral = value.is_integer() and abs(value) < 2**63
+        return int.__repr__(int(value)) if integral else float.__repr__(value)
+    return canonical_text(value)
+
+
 def differing_keys(experiments: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
     """identifier -> the flattened hyper-parameter keys whose values differ among that
     identifier's experiments (a key some lack counts as differing), sorted.
@@ -87,7 +109,7 @@ def differing_keys(experiments: Sequence[Mapping[str, Any]]) -> dict[str, list[s
         counts[identifier] += 1
         for key, value in flatten(experiment.get("hyper_parameters") or {}).items():
             # The server's canonical form: 1 and 1.0 are one value, objects compare by content.
-            seen[identifier][key].add(canonical_text(value))
+            seen[identifier][key].add(canonical_value(value))
             present[identifier][key] += 1
     return {
         identifier: sorted(

@@ -29,8 +29,8 @@ from typing import Any
 
 from kuro.core.canonical import canonical_text
 from kuro.core.comparison import DESCRIPTION_FLOATS, VERSUS_FLOATS
-from kuro.core.statistics import describe, rank
-from kuro.dashboard.aggregation import flatten
+from kuro.core.statistics import describe_many, rank
+from kuro.dashboard.aggregation import canonical_value, flatten
 
 __all__ = [
     "COMPARISON_FIELDS",
@@ -76,13 +76,12 @@ def group_by_keys(experiments: Sequence[Mapping[str, Any]]) -> list[str]:
     """The flattened hyper-parameter keys with at least two values among ``experiments``
     (the keys worth grouping by), sorted."""
     seen: dict[str, set[str]] = {}
+    counts: dict[str, int] = {}
     for e in experiments:
         for key, value in flatten(e.get("hyper_parameters") or {}).items():
-            seen.setdefault(key, set()).add(canonical_text(value))
+            seen.setdefault(key, set()).add(canonical_value(value))
+            counts[key] = counts.get(key, 0) + 1
     n = len(experiments)
-    counts = {
-        k: sum(k in flatten(e.get("hyper_parameters") or {}) for e in experiments) for k in seen
-    }
     return sorted(k for k, values in seen.items() if len(values) > 1 or counts[k] < n)
 
 
@@ -142,7 +141,7 @@ def settings(
         for e in experiments:
             params = flatten(e.get("hyper_parameters") or {})
             value: Any = params.get(group_by, MISSING)
-            text = MISSING if group_by not in params else canonical_text(value)
+            text = MISSING if group_by not in params else canonical_value(value)
             buckets.setdefault(text, (value, []))[1].append(e)
         pools = []
         for text, (value, members) in sorted(
@@ -154,18 +153,19 @@ def settings(
             if len(names) > 8:
                 hover.append(f"… and {len(names) - 8} more")
             pools.append((f"{group_by}={text}", f"{group_by}={shown}", hover, members))
-    rows = []
-    for key, label, hover, members in pools:
-        values = [v for m in members for v in m["values"]]
-        rows.append(
-            {
-                "key": key,
-                "label": label,
-                "hover": hover,
-                "experiment_ids": [m["experiment_id"] for m in members],
-                "values": values,
-                **{k: getattr(describe(values), k) for k in _DESCRIBED},
-            }
+    pooled = [[v for m in members for v in m["values"]] for _, _, _, members in pools]
+    rows = [
+        {
+            "key": key,
+            "label": label,
+            "hover": hover,
+            "experiment_ids": [m["experiment_id"] for m in members],
+            "values": values,
+            **{k: getattr(description, k) for k in _DESCRIBED},
+        }
+        for (key, label, hover, members), values, description in zip(
+            pools, pooled, describe_many(pooled), strict=True
         )
+    ]
     rank(rows, mode, tie="key")
     return rows

@@ -32,17 +32,34 @@ def _map(data: Any, fields: Collection[str], how: Callable[[Any], Any]) -> Any:
         if v is None:
             return None
         if isinstance(v, list):
-            return [None if x is None else how(x) for x in v]
+            mapped = [None if x is None else how(x) for x in v]
+            return v if all(a is b for a, b in zip(mapped, v, strict=True)) else mapped
         return how(v)
 
+    # A group's store holds about a hundred thousand values, nearly all finite floats that
+    # read and write as themselves: containers are copied only where a value changes (a
+    # copy of every one cost more, in allocation and garbage collection, than the page's
+    # statistics).
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
-            return {
-                k: v if k in OPAQUE else value(v) if k in fields else walk(v)
-                for k, v in node.items()
-            }
+            out: dict[Any, Any] | None = None
+            for k, v in node.items():
+                if k in OPAQUE:
+                    continue
+                if k in fields:
+                    new = value(v)
+                elif isinstance(v, (dict, list)):
+                    new = walk(v)
+                else:
+                    continue
+                if new is not v:
+                    if out is None:
+                        out = dict(node)
+                    out[k] = new
+            return node if out is None else out
         if isinstance(node, list):
-            return [walk(v) for v in node]
+            mapped = [walk(v) if isinstance(v, (dict, list)) else v for v in node]
+            return node if all(a is b for a, b in zip(mapped, node, strict=True)) else mapped
         return node
 
     return walk(data)
@@ -50,10 +67,12 @@ def _map(data: Any, fields: Collection[str], how: Callable[[Any], Any]) -> Any:
 
 def to_store(data: Any, fields: Collection[str]) -> Any:
     """``data`` with every value under a key in ``fields`` (a float, or a list of floats)
-    as a wire value, at any depth."""
+    as a wire value, at any depth. Dicts and lists with nothing to rewrite are shared with
+    ``data``, not copied: treat both as read-only."""
     return _map(data, fields, encode_value)
 
 
 def from_store(data: Any, fields: Collection[str]) -> Any:
-    """``data`` read back from a store: the ``fields`` as floats again."""
+    """``data`` read back from a store: the ``fields`` as floats again (shared with
+    ``data`` where nothing changes, as ``to_store``)."""
     return _map(data, fields, decode_value)

@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 
 from kuro.core.errors import InvalidInput, NotFound
-from kuro.server.tracking.selectors.comparison import metric_comparison
+from kuro.server.tracking.selectors.comparison import metric_comparison, metric_comparisons
 from kuro.server.tracking.services import (
     PointSeries,
     experiment_get_or_create,
@@ -78,6 +78,21 @@ def test_bootstrap_is_reproducible():
     row = one["experiments"][0]
     assert row["bootstrap_low"] == two["experiments"][0]["bootstrap_low"]
     assert row["bootstrap_low"] < row["mean"] < row["bootstrap_high"]
+
+
+def test_several_metrics_read_at_once_are_each_metrics_comparison():
+    """``metric_comparisons`` answers, per metric, what ``metric_comparison`` answers."""
+    _setting("a", [[0.9, 0.8], [0.7, 0.95]])
+    _setting("b", [[0.3], [0.2]], metric="loss")
+    _setting("c", [[0.6], [0.65], [0.5]])
+    for statistic in ("best", "last"):
+        both = metric_comparisons(group="g", metrics=["loss", "acc"], statistic=statistic)
+        assert list(both) == ["loss", "acc"]
+        for name, answer in both.items():
+            assert answer == metric_comparison(group="g", metric=name, statistic=statistic)
+    with pytest.raises(NotFound) as missing:
+        metric_comparisons(group="g", metrics=["acc", "nope"])
+    assert missing.value.detail == {"field": "metric"}
 
 
 def test_bad_arguments_name_their_field():

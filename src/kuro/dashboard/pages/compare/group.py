@@ -168,15 +168,13 @@ def load_comparison(stored: dict[str, Any] | None, statistic: str, step: Any) ->
     out: dict[str, Any] = {"statistic": statistic, "step": None, "metrics": {}}
     if statistic == "step":
         out["step"] = int(step)
-    for metric in stored["metrics"]:
-        try:
-            comparison = selectors.metric_comparison(
-                group=stored["group"],
-                metric=metric["name"],
-                statistic=statistic,  # type: ignore[arg-type]
-                step=out["step"],
-            )
-        except KuroError as error:
-            return {"error": str(error)}, disabled
-        out["metrics"][metric["name"]] = comparison
+    try:
+        out["metrics"] = selectors.metric_comparisons(
+            group=stored["group"],
+            metrics=[metric["name"] for metric in stored["metrics"]],
+            statistic=statistic,  # type: ignore[arg-type]
+            step=out["step"],
+        )
+    except KuroError as error:
+        return {"error": str(error)}, disabled
     return to_store(out, COMPARISON_FIELDS), disabled

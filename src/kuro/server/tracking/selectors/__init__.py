@@ -3,7 +3,7 @@ values are floats (NaN as ``math.nan``, infinities as floats; the database's col
 NaN as NULL, the chunks of series keep every value bit for bit). The API writes them in
 wire form at its edge (``kuro.server.wire``)."""
 
-from kuro.server.tracking.selectors.comparison import metric_comparison
+from kuro.server.tracking.selectors.comparison import metric_comparison, metric_comparisons
 from kuro.server.tracking.selectors.experiments import (
     experiment_detail,
     group_experiments,
@@ -26,6 +26,7 @@ __all__ = [
     "group_export",
     "group_list",
     "metric_comparison",
+    "metric_comparisons",
     "metric_history",
     "running_trials",
     "selection_export",
