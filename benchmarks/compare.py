@@ -5,8 +5,11 @@ A fresh ``kuro server`` (SQLite) holds two groups logged over the HTTP API: ``be
 ``test_acc`` summary, the settings close enough that several are not separated from the
 leader (so the tests against it do their full work); and ``bench-1x5``, one such setting,
 the baseline. Each figure is the median of five runs, from navigation to the page fully
-drawn: a winner chart per metric with every setting, the aggregates table and the default
-curves (top 5 settings). Two figures per group:
+drawn: a winner chart per metric with every setting, rows in the experiments, aggregates and
+trials grids, and the default curves (top 5 settings) with their lines (the parallel
+coordinates further down are drawn once scrolled into view). The page's first view
+comes in its index page, built on the server while the browser evaluates the scripts
+(``kuro.dashboard.index_page``). Two figures per group:
 
 - cold: the first navigation in a fresh browser context (an empty cache: plotly.js, the
   Dash bundles and the page are all fetched and evaluated);
@@ -46,10 +49,13 @@ TARGET = 1.5  # seconds, 20 settings x 5 trials
 
 _DRAWN = """(n) => {
     const forests = Array.from(document.querySelectorAll('#compare-bars .js-plotly-plot'));
-    const curves = document.querySelectorAll('#compare-curves .js-plotly-plot');
-    const rows = document.querySelectorAll('#compare-wins .ag-center-cols-container .ag-row');
-    return forests.length === 3 && curves.length === 2 && rows.length > 0 && forests.every(
-        gd => gd.data.reduce((k, t) => k + t.x.length, 0) === n);
+    const curves = Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'));
+    const rows = (grid) => document.querySelectorAll(
+        `[id*='"${grid}"'] .ag-center-cols-container .ag-row`).length;
+    return forests.length === 3 && curves.length === 2 && rows('compare-aggregates') > 0
+        && rows('compare-experiments') > 0 && rows('compare-trials') > 0
+        && forests.every(gd => gd.data.reduce((k, t) => k + t.x.length, 0) === n)
+        && curves.every(gd => gd.data.some(t => t.x && t.x.length > 1));
 }"""
 
 

@@ -8,11 +8,13 @@ import logging
 from pathlib import Path
 
 import dash
+import flask
 import plotly.io
 from dash import dcc, html
 from django.conf import settings
 from django.db import connections
 
+from kuro.dashboard.index_page import KuroDash, page_container
 from kuro.dashboard.mount import PREFIX, install_json_errors
 
 __all__ = ["PAGES", "create_app"]
@@ -60,7 +62,14 @@ def _shell() -> html.Div:
         className="kuro-header",
     )
     banner = html.Div(id="kuro-error-banner", role="alert")
-    return html.Div([header, html.Main([banner, dash.page_container], className="kuro-main")])
+    # The index page sets the address it is built for (index_page.KuroDash.index).
+    address = flask.g.get("kuro_address") if flask.has_app_context() else None
+    return html.Div(
+        [
+            header,
+            html.Main([banner, page_container(address)], className="kuro-main"),
+        ]
+    )
 
 
 @functools.cache
@@ -70,7 +79,7 @@ def create_app() -> dash.Dash:
     # every number in Python, five times slower than the standard encoder on our figures
     # (their NaN are already None).
     plotly.io.json.config.default_engine = "json"
-    app = dash.Dash(
+    app = KuroDash(
         __name__,
         url_base_pathname=PREFIX,
         use_pages=True,
@@ -78,7 +87,8 @@ def create_app() -> dash.Dash:
         assets_folder=str(_ASSETS),
         # assets/plotly/ holds Kuro's partial plotly.js bundle: served, but not a <script> of
         # every page; assets/plotly_early.js starts it (and says how dcc.Graph picks it up).
-        assets_path_ignore=["^plotly$"],
+        # assets/vendor/ holds scripts that take the place of Dash's own (index_page).
+        assets_path_ignore=["^plotly$", "^vendor$"],
         title="Kuro",
         # Callbacks send Django's CSRF cookie back as X-CSRFToken: edits check it
         # (kuro.dashboard.writes).

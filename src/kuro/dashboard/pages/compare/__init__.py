@@ -25,8 +25,8 @@ from kuro.dashboard.components.cards import section
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.pages.compare.address import write_address
 from kuro.dashboard.pages.compare.controls import (
-    GUIDE,
     curve_controls,
+    guide,
     show_band_choice,
     toolbar,
 )
@@ -102,7 +102,7 @@ def layout(**url_params: Any) -> html.Div:
             ),
             toolbar(state, view),
             html.Details(
-                [html.Summary("How to read this page"), dcc.Markdown(GUIDE)],
+                [html.Summary("How to read this page"), *guide()],
                 className="kuro-guide",
             ),
             dcc.Store(id="compare-group", data=view["stored"]),

@@ -3,6 +3,7 @@ group-by, refresh), the curves' controls, and the page's guide."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dash import Input, Output, callback, dcc, html
@@ -11,7 +12,7 @@ from kuro.dashboard.comparison import STATISTICS
 from kuro.dashboard.components.refresh import RefreshControls
 from kuro.dashboard.figures.curves import AGGREGATIONS, BANDS, X_AXES
 
-__all__ = ["GUIDE", "curve_controls", "show_band_choice", "toolbar"]
+__all__ = ["GUIDE", "curve_controls", "guide", "show_band_choice", "toolbar"]
 
 GUIDE = """
 **Group**: a set of experiments compared together (one at a time here). **Experiment**: one
@@ -38,6 +39,35 @@ whether larger (↑ max) or smaller (↓ min) is better.
   points keeping each bucket's minimum and maximum; such charts say so.
 - The page's address holds its state: copy it to share this view.
 """
+
+
+def _inline(text: str) -> list[Any]:
+    """``**bold**``, ``*italic*`` and ``code`` spans of ``text`` as components."""
+    out: list[Any] = []
+    for part in re.split(r"(\*\*[^*]+\*\*|\*[^*]+\*|`[^`]+`)", text):
+        if part.startswith("**"):
+            out.append(html.Strong(part[2:-2]))
+        elif part.startswith("*"):
+            out.append(html.Em(part[1:-1]))
+        elif part.startswith("`"):
+            out.append(html.Code(part[1:-1]))
+        elif part:
+            out.append(part)
+    return out
+
+
+def guide() -> list[Any]:
+    """The page's guide (``GUIDE``) as plain elements: ``dcc.Markdown`` would load its
+    renderer (about 450 kB with its highlighter) on every first view of the page."""
+    paragraphs = GUIDE.strip().split("\n\n")
+    out: list[Any] = []
+    for paragraph in paragraphs:
+        if paragraph.startswith("- "):
+            items = [" ".join(i.split()) for i in ("\n" + paragraph).split("\n- ")[1:]]
+            out.append(html.Ul([html.Li(_inline(i)) for i in items]))
+        else:
+            out.append(html.P(_inline(" ".join(paragraph.split()))))
+    return out
 
 
 def _radio(id: str, options: dict[str, str], value: str) -> dcc.RadioItems:

@@ -1,0 +1,190 @@
+"""The dashboard's index page: Dash's, lighter, with the page the address names already in it.
+
+Dash serves every page as one index (scripts and an empty root); its renderer then asks for
+the layout (``_dash-layout``) and the callbacks (``_dash-dependencies``), and a routing
+callback on the page container's location fills in the page: three requests in a row after
+the scripts are evaluated, the last one building the page on the server. Here the index is
+sent in two parts: at once everything but the renderer's start (so the browser fetches and
+evaluates the scripts), then, once built, the layout with the page in it and the callbacks,
+inline (``assets/inline_layout.js`` hands them to the renderer in place of its two requests).
+The page is built on the server while the browser evaluates the scripts; the location holds
+the address, so the routing callback does not fire on load (it serves every later move). If
+the page cannot be built there, the index goes out without it and the page loads as Dash's.
+
+The index also leaves out scripts the dashboard does not need, and has the browser fetch the
+chunks every page loads (charts, grids, dropdowns, sliders) while it evaluates the scripts.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+import dash
+import flask
+from dash import _pages, dcc, html
+from dash._utils import to_json
+from dash.development.base_component import Component
+from django.db import close_old_connections
+
+__all__ = ["KuroDash", "page_container"]
+
+_log = logging.getLogger("kuro.dashboard")
+
+# Dash's page container (``dash.page_container``): its ids, which its routing callback uses.
+_LOCATION, _CONTENT, _STORE, _DUMMY = (
+    "_pages_location",
+    "_pages_content",
+    "_pages_store",
+    "_pages_dummy",
+)
+
+# The scripts Dash puts in every page: @babel/polyfill (core-js 2, 97 kB) only for its
+# regeneratorRuntime, which the renderer and dcc call and browsers lack (core-js also swaps
+# native functions such as String.prototype.trim for slower copies: about 0.15 s of a first
+# load); DataTable's bundle, which Kuro never draws.
+_POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
+_DATA_TABLE = re.compile(r'<script src="[^"]*/dash_table/bundle[^"]*"></script>\n?')
+_RUNTIME = "vendor/regenerator-runtime.js"
+# Chunks every page loads once its first components render, and Kuro's plotly.js
+# (assets/plotly_early.js): fetched while the page's scripts are evaluated.
+_PRELOADED = (
+    "assets/plotly/plotly-kuro.min.js",
+    "_dash-component-suites/dash/dcc/async-graph.js",
+    "_dash-component-suites/dash/dcc/async-dropdown.js",
+    "_dash-component-suites/dash/dcc/async-slider.js",
+    "_dash-component-suites/dash_ag_grid/async-community.js",
+)
+_RENDERER = '<script id="_dash-renderer"'
+
+
+def page_container(address: str | None = None) -> html.Div:
+    """Dash's page container; with the page at ``address`` (a path and query, as the
+    browser's location has them) already in it and its location holding the address."""
+    if address is None:
+        return dash.page_container
+    path, _, query = address.partition("?")
+    app = dash.get_app()
+    page, variables = _pages._path_to_page(app.strip_relative_path(path))
+    if not page:
+        return dash.page_container
+    search = f"?{query}" if query else ""
+    layout = page["layout"]
+    if callable(layout):
+        layout = layout(**(variables or {}), **_pages._parse_query_string(search))
+    title = page["title"]
+    if callable(title):
+        title = title(**(variables or {}))
+    return html.Div(
+        [
+            dcc.Location(id=_LOCATION, refresh="callback-nav", pathname=path, search=search),
+            html.Div(layout, id=_CONTENT, disable_n_clicks=True),
+            dcc.Store(id=_STORE, data={"title": title}),
+            html.Div(id=_DUMMY, disable_n_clicks=True),
+        ]
+    )
+
+
+def _skeleton(node: Any) -> Any:
+    """A layout with only its components' ids and component-valued props: what the renderer
+    checks callbacks against (their ids exist), without the data of the pages it holds."""
+    if isinstance(node, Component):
+        props = {}
+        for name, value in node.to_plotly_json()["props"].items():
+            if name == "id":
+                props[name] = value
+            elif isinstance(value, Component) or (
+                isinstance(value, list | tuple) and any(isinstance(v, Component) for v in value)
+            ):
+                props[name] = _skeleton(value)
+        return {"type": node._type, "namespace": node._namespace, "props": props}
+    if isinstance(node, list | tuple):
+        return [_skeleton(v) for v in node if isinstance(v, Component)]
+    return None
+
+
+def _inline(element_id: str, text: str, address: str) -> str:
+    # JSON never holds "<" outside a string, where \u003c reads the same: nothing ends the
+    # <script> early.
+    text = text.replace("<", "\\u003c")
+    attribute = address.replace("&", "&amp;").replace('"', "&quot;")
+    return (
+        f'<script type="application/json" id="{element_id}" data-address="{attribute}">'
+        f"{text}</script>"
+    )
+
+
+class KuroDash(dash.Dash):
+    """Dash with the index page described in this module (through ``index`` and
+    ``interpolate_index``, which Dash lets apps override)."""
+
+    def interpolate_index(
+        self,
+        metas: str = "",
+        title: str = "",
+        css: str = "",
+        config: str = "",
+        scripts: str = "",
+        app_entry: str = "",
+        favicon: str = "",
+        renderer: str = "",
+    ) -> str:
+        prefix = self.config.requests_pathname_prefix
+        runtime = self.get_asset_url(_RUNTIME)
+        scripts = _POLYFILL.sub(f'<script src="{runtime}"></script>', scripts)
+        preloads = "".join(
+            f'<link rel="preload" as="script" href="{prefix}{path}">' for path in _PRELOADED
+        )
+        return super().interpolate_index(
+            metas=metas,
+            title=title,
+            css=preloads + css,
+            config=config,
+            scripts=_DATA_TABLE.sub("", scripts),
+            app_entry=app_entry,
+            favicon=favicon,
+            renderer=renderer,
+        )
+
+    def _config(self) -> dict[str, Any]:
+        # Dash sends its validation layout (every page's layout, built once per process with
+        # no address: the compare page of a lone group with all its data) in every index
+        # page; the renderer reads only its ids.
+        config: dict[str, Any] = super()._config()
+        layout = config.get("validation_layout")
+        if layout is not None:
+            if getattr(self, "_kuro_validation", (None, None))[0] is not layout:
+                self._kuro_validation = (layout, _skeleton(layout))
+            config["validation_layout"] = self._kuro_validation[1]
+        return config
+
+    def index(self, *args: Any, **kwargs: Any) -> Any:
+        text = super().index(*args, **kwargs)
+        request = flask.request
+        head, renderer, tail = text.partition(_RENDERER)
+        if request.method != "GET" or not renderer:
+            return text
+        address = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+        if request.query_string:
+            address += "?" + request.query_string.decode("latin-1")
+
+        def parts() -> Iterator[str]:
+            yield head
+            try:
+                flask.g.kuro_address = address
+                layout = to_json(self.get_layout())
+                callbacks = to_json(self._callback_list)
+            except Exception:  # the page loads as Dash's; its callback says what is wrong
+                _log.warning("the page %s was not built into its index", address, exc_info=True)
+                yield renderer + tail
+                return
+            finally:
+                close_old_connections()  # as the dispatcher does: the request is over
+            yield _inline("_kuro-layout", layout, address)
+            yield _inline("_kuro-dependencies", callbacks, address)
+            yield renderer + tail
+
+        return flask.Response(flask.stream_with_context(parts()), mimetype="text/html")

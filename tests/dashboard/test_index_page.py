@@ -1,0 +1,149 @@
+"""The dashboard's index page: the page its address names inline, Dash's polyfill and
+DataTable's bundle left out, and the page drawn in the browser without Dash's first requests."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from werkzeug.test import Client
+
+from kuro.server.wsgi import application
+from tests.dashboard.example_program import GROUP
+
+_INLINE = re.compile(
+    r'<script type="application/json" id="(?P<id>_kuro-[a-z]+)" data-address="(?P<address>[^"]*)">'
+    r"(?P<text>.*?)</script>",
+    re.S,
+)
+
+
+def _inline(html: str) -> dict[str, tuple[str, Any]]:
+    """Each inline JSON script of an index page: its id to (address, decoded JSON)."""
+    return {
+        m["id"]: (m["address"].replace("&amp;", "&"), json.loads(m["text"]))
+        for m in _INLINE.finditer(html)
+    }
+
+
+def _find(node: Any, component_id: str) -> dict[str, Any] | None:
+    """The component with ``component_id`` in a layout's JSON."""
+    if isinstance(node, list):
+        return next((f for n in node if (f := _find(n, component_id)) is not None), None)
+    if not isinstance(node, dict):
+        return None
+    props = node.get("props", {})
+    if props.get("id") == component_id:
+        return node
+    return _find(props.get("children"), component_id)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_carries_the_page_its_address_names():
+    """The compare page's index holds its layout with the page built for the query (the
+    location holding the address) and the callbacks Dash would send."""
+    client = Client(application)
+    html = client.get("/dashboard/?group=nope&metric=val_acc").get_data(as_text=True)
+    inline = _inline(html)
+    address, layout = inline["_kuro-layout"]
+    assert address == "/dashboard/?group=nope&metric=val_acc"
+    location = _find(layout, "_pages_location")
+    assert location is not None
+    assert location["props"]["pathname"] == "/dashboard/"
+    assert location["props"]["search"] == "?group=nope&metric=val_acc"
+    picker = _find(layout, "_pages_content")
+    assert picker is not None and "compare-body" in json.dumps(picker)
+    assert inline["_kuro-dependencies"][1] == client.get("/dashboard/_dash-dependencies").json
+    # The renderer starts after them.
+    assert html.index("_kuro-dependencies") < html.index('<script id="_dash-renderer"')
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inline_layout_cannot_end_its_script_early():
+    """A group named ``</script>...`` stays inside the inline JSON."""
+    client = Client(application)
+    name = "</script><b>x"
+    created = client.post(
+        "/api/v1/experiments", json={"group": name, "identifier": "m", "hyper_parameters": {}}
+    )
+    assert created.status_code == 200, created.get_data(as_text=True)
+    html = client.get("/dashboard/?group=%3C/script%3E%3Cb%3Ex").get_data(as_text=True)
+    assert name in json.dumps(_inline(html)["_kuro-layout"][1])
+    assert "<b>x" not in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_unknown_pages_and_dash_layout_keep_dashs_page_container():
+    """For an address no page has, and from ``_dash-layout``, the page container is Dash's
+    own: empty, its location unset, so Dash's routing callback fills it."""
+    client = Client(application)
+    _, unknown = _inline(client.get("/dashboard/no/such/page").get_data(as_text=True))[
+        "_kuro-layout"
+    ]
+    for layout in (unknown, client.get("/dashboard/_dash-layout").json):
+        content, location = _find(layout, "_pages_content"), _find(layout, "_pages_location")
+        assert content is not None and not content["props"].get("children")
+        assert location is not None and "pathname" not in location["props"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_index_leaves_out_the_polyfill_and_datatable():
+    """Dash's @babel/polyfill is replaced by regenerator-runtime alone, in its place; the
+    DataTable bundle is left out; the chunks every page loads are preloaded."""
+    html = Client(application).get("/dashboard/workers").get_data(as_text=True)
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert not [s for s in scripts if "polyfill" in s or "dash_table" in s]
+    assert "vendor/regenerator-runtime.js" in scripts[0]  # where the polyfill was: first
+    assert re.search(r'rel="preload" as="script" href="[^"]*async-community\.js"', html)
+
+
+@pytest.mark.live
+def test_page_draws_without_dashs_first_requests(page, study):
+    """The compare page draws from its index alone (no layout, dependencies or routing
+    request); the routing callback still serves a move to another page and back."""
+    requests: list[tuple[str, str]] = []
+    page.page.on("request", lambda r: requests.append((r.url, r.post_data or "")))
+    page.page.goto(f"{study['url']}/dashboard/?group={GROUP}&metric=val_acc")
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 3"
+    )
+    assert page.page.title() == "Kuro · compare"
+    assert "Mean across trials" in page.page.locator(".kuro-guide").text_content()
+    assert not [u for u, _ in requests if "_dash-layout" in u or "_dash-dependencies" in u]
+    assert not [body for _, body in requests if "_pages_content" in body]
+    assert page.page.evaluate("typeof regeneratorRuntime.mark") == "function"
+    page.page.get_by_role("link", name="Workers").click()
+    page.page.wait_for_url("**/dashboard/workers")
+    page.page.wait_for_function("() => document.title === 'Kuro · workers'")
+    assert [body for _, body in requests if "_pages_content" in body]
+    page.page.go_back()
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 3"
+    )
+    assert "group=" in page.page.url
+
+
+def _props(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, list):
+        for n in node:
+            yield from _props(n)
+    elif isinstance(node, dict) and "props" in node:
+        yield node["props"]
+        for value in node["props"].values():
+            yield from _props(value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_validation_layout_holds_ids_not_data():
+    """The validation layout Dash puts in every index page (every page's layout, built once
+    with no address: the compare page of a lone group with all its data) keeps each
+    component's id and nothing else."""
+    html = Client(application).get("/dashboard/workers").get_data(as_text=True)
+    config = json.loads(re.search(r'id="_dash-config"[^>]*>(.*?)</script>', html, re.S)[1])
+    props = list(_props(config["validation_layout"]))
+    ids = {json.dumps(p["id"], sort_keys=True) for p in props if "id" in p}
+    assert '"_pages_content"' in ids
+    assert all(k == "id" or isinstance(v, dict | list) for p in props for k, v in p.items())
