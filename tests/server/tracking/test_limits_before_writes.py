@@ -22,19 +22,23 @@ def _batch(trial_id: int, names: list[str]) -> dict:
 
 
 def test_a_batch_of_50000_new_metrics_is_refused_fast_and_leaves_none(api, trial):
-    """50,000 new metric names past KURO_MAX_METRICS: a 413 before any query (so before
-    any work per name), nothing stored."""
+    """50,000 new metric names past KURO_MAX_METRICS: a 413 before any work per name (no
+    query on metrics, chunks, summaries or batch ids), nothing stored."""
     before = Metric.objects.count()
     with CaptureQueriesContext(connection) as queries:
         status, answer = api.post("/points", _batch(trial["id"], [f"m{i}" for i in range(50_000)]))
     assert status == 413, answer
     assert "1000 metrics" in answer["message"]
-    assert queries.captured_queries == [], [q["sql"][:200] for q in queries]
+    # Nothing read or written per metric or point (a request may still check leases).
+    work = ("tracking_metric", "tracking_chunk", "tracking_summary", "tracking_ingestbatch")
+    touched = [q["sql"][:200] for q in queries if any(table in q["sql"] for table in work)]
+    assert touched == [] and len(queries) <= 3, [q["sql"][:200] for q in queries]
     assert Metric.objects.count() == before
     assert not Chunk.objects.exists()
     with CaptureQueriesContext(connection) as accepted:  # the same request, within the limit
         assert api.post("/points", _batch(trial["id"], ["m0"]))[0] == 200
-    assert accepted.captured_queries  # so the check above sees the request's queries
+    # So the check above would see them: an accepted batch's queries touch those tables.
+    assert any(table in q["sql"] for q in accepted.captured_queries for table in work)
 
 
 def test_metrics_per_group_are_bounded_across_experiments(api):
