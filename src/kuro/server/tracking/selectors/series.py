@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ from kuro.server.tracking.chunks import (
     BLOCK_POINTS,
     CHUNK_POINTS,
     PACKED_POINTS,
+    Blocks,
     BlockTable,
     Points,
     decode_many_blocks,
@@ -105,7 +106,12 @@ def _blobs(ids: list[int], field: str) -> dict[int, bytes]:
     """id -> the ``field`` blob of these chunks."""
     out: dict[int, bytes] = {}
     table = Chunk._meta.db_table
+    if not ids:
+        return out
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":  # one array, not thousands of parameters
+            cursor.execute(f"SELECT id, {field} FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
+            return {pk: bytes(blob) for pk, blob in cursor.fetchall()}
         for start in range(0, len(ids), 5000):
             batch = ids[start : start + 5000]
             cursor.execute(
@@ -355,7 +361,7 @@ def _sampled(
 
 
 def _buckets(
-    units: _Units, units_of: Int, starts: Int, stops: Int, n: Int, n_buckets: int
+    units: Blocks, units_of: Int, starts: Int, stops: Int, n: Int, n_buckets: int
 ) -> tuple[Int, Int, list[tuple[np.ndarray, np.ndarray]]]:
     """Each bucket's series, 1 where its maximum comes before its minimum (else 0), and
     its minimum and maximum points (steps, values, times: two arrays each)."""
@@ -369,7 +375,7 @@ def _buckets(
     unit_series = np.repeat(np.arange(n_series), np.add.reduceat(units_of, firsts))
     keep = units.counts > 0
     if not keep.all():
-        units, unit_series = units.take(keep), unit_series[keep]
+        units, unit_series = _take(units, keep), unit_series[keep]
     inner = n - 2
     before = np.cumsum(units.counts) - units.counts
     before -= (np.cumsum(inner) - inner)[unit_series]
@@ -398,7 +404,7 @@ def _units(
     point_start: Int,
     block_rows: Int,
     table: BlockTable,
-) -> tuple[_Units, Int]:
+) -> tuple[Blocks, Int]:
     """The units of the rows ``starts[s]`` to ``stops[s] - 1`` of each series, in step
     order, and how many each row has (none outside these rows)."""
     n_rows = len(mode)
@@ -412,23 +418,24 @@ def _units(
     block_row = block_rows[table.chunks]
     picked = mode[block_row] == _BLOCKS
     if not len(point_rows) and not len(chunk_rows) and picked.all():
-        return _Units.of_blocks(table, None), units_of  # blocks only, in order: as they are
+        return table.blocks, units_of  # blocks only, in order: as they are
     at = np.cumsum(units_of) - units_of  # where each row's units start
-    units = _Units.empty(int(units_of.sum()))
+    units = _empty_units(int(units_of.sum()))
     # Point-read chunks: their points, one unit each.
     lengths = counts[point_rows]
     inside = _ranges(lengths)
-    units.put(
+    _put(
+        units,
         np.repeat(at[point_rows], lengths) + inside,
-        _Units.of_points(every, np.repeat(point_start[point_rows], lengths) + inside),
+        _point_units(every, np.repeat(point_start[point_rows], lengths) + inside),
     )
     # Block-read chunks: a unit per block.
     picked_at = np.flatnonzero(picked)
     per_chunk = np.bincount(table.chunks, minlength=len(block_rows))
     local = picked_at - (np.cumsum(per_chunk) - per_chunk)[table.chunks[picked_at]]
-    units.put(at[block_row[picked_at]] + local, _Units.of_blocks(table, picked_at))
+    _put(units, at[block_row[picked_at]] + local, _block_units(table, picked_at))
     # Chunks read from their columns: a unit each.
-    units.put(at[chunk_rows], _Units.of_columns(c, chunk_rows))
+    _put(units, at[chunk_rows], _column_units(c, chunk_rows))
     return units, units_of
 
 
@@ -459,7 +466,7 @@ def _end(
     return steps, out_values, out_times
 
 
-def _extremes(units: _Units, heads: Int, rank: Int, which: str) -> Int:
+def _extremes(units: Blocks, heads: Int, rank: Int, which: str) -> Int:
     """The first unit of each bucket (runs of units starting at ``heads``; ``rank``: each
     unit's bucket, 0, 1...) holding the bucket's minimum (``which`` "min") or maximum, NaN
     skipped; its first unit if all are NaN."""
@@ -474,59 +481,39 @@ def _extremes(units: _Units, heads: Int, rank: Int, which: str) -> Int:
     return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Units:
-    """Consecutive runs of points (single points, blocks or chunks) with their counts and
-    extremes (NaN when the run holds only NaN, its first point then)."""
-
-    counts: Int
-    min_steps: Int
-    min_values: Float
-    min_times: Float
-    max_steps: Int
-    max_values: Float
-    max_times: Float
-
-    @classmethod
-    def empty(cls, size: int) -> _Units:
-        columns: list[np.ndarray] = [
-            np.empty(size, np.int64 if f.endswith("steps") or f == "counts" else np.float64)
-            for f in _UNIT_FIELDS
-        ]
-        return cls(*columns)
-
-    @classmethod
-    def of_points(cls, p: Points, at: Int) -> _Units:
-        steps, values, times = p.steps[at], p.values[at], p.times[at]
-        return cls(np.ones(len(at), dtype=np.int64), steps, values, times, steps, values, times)
-
-    @classmethod
-    def of_blocks(cls, table: BlockTable, at: Int | None) -> _Units:
-        """Units of these blocks (all of them: None)."""
-        if at is None:
-            return cls(*(getattr(table.blocks, f) for f in _UNIT_FIELDS))
-        return cls(*(getattr(table.blocks, f)[at] for f in _UNIT_FIELDS))
-
-    @classmethod
-    def of_columns(cls, c: dict[str, np.ndarray], rows: Int) -> _Units:
-        """Units of whole chunks, from their columns (exact ones: see ``series_view``)."""
-        return cls(*(c[column][rows] for column in _CHUNK_COLUMNS))
-
-    def put(self, at: Int, units: _Units) -> None:
-        for f in _UNIT_FIELDS:
-            getattr(self, f)[at] = getattr(units, f)
-
-    def take(self, keep: npt.NDArray[np.bool_]) -> _Units:
-        return _Units(*(getattr(self, f)[keep] for f in _UNIT_FIELDS))
-
-
-_UNIT_FIELDS = (
-    "counts",
-    "min_steps",
-    "min_values",
-    "min_times",
-    "max_steps",
-    "max_values",
-    "max_times",
-)
+# Units: consecutive runs of points (single points, blocks or whole chunks), with their
+# counts and extremes (NaN when a run holds only NaN, its first point then), in the
+# columns of ``Blocks``.
+_UNIT_FIELDS = tuple(f.name for f in fields(Blocks))
 _CHUNK_COLUMNS = ("count", "min_step", "min_value", "min_time", "max_step", "max_value", "max_time")
+
+
+def _empty_units(size: int) -> Blocks:
+    columns: list[np.ndarray] = [
+        np.empty(size, np.int64 if f.endswith("steps") or f == "counts" else np.float64)
+        for f in _UNIT_FIELDS
+    ]
+    return Blocks(*columns)
+
+
+def _point_units(p: Points, at: Int) -> Blocks:
+    steps, values, times = p.steps[at], p.values[at], p.times[at]
+    return Blocks(np.ones(len(at), dtype=np.int64), steps, values, times, steps, values, times)
+
+
+def _block_units(table: BlockTable, at: Int) -> Blocks:
+    return Blocks(*(getattr(table.blocks, f)[at] for f in _UNIT_FIELDS))
+
+
+def _column_units(c: dict[str, np.ndarray], rows: Int) -> Blocks:
+    """Units of whole chunks, from their columns (exact ones: see ``series_view``)."""
+    return Blocks(*(c[column][rows] for column in _CHUNK_COLUMNS))
+
+
+def _put(units: Blocks, at: Int, more: Blocks) -> None:
+    for f in _UNIT_FIELDS:
+        getattr(units, f)[at] = getattr(more, f)
+
+
+def _take(units: Blocks, keep: npt.NDArray[np.bool_]) -> Blocks:
+    return Blocks(*(getattr(units, f)[keep] for f in _UNIT_FIELDS))
