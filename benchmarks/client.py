@@ -16,6 +16,12 @@ one kept-alive connection) on the same server: the median of one point then
 ``Worker.flush()`` (synchronous use), the median ``experiment.trial()``, and 100 trials x
 1,000 steps through the client (each trial acquired, reported, ended) beside the same
 requests made bare (acquire, one 1,000-point ``POST /points``, end).
+
+Issue 13, PostgreSQL beside SQLite, when ``KURO_DATABASE_URL`` names a PostgreSQL server:
+the client end to end and the server's batch ingest (REST batches) again, each on a fresh
+server (same settings) with a new scratch database of its own, taken next to SQLite's (the
+ingest just after it, the end to end just before it), each as a ratio to SQLite's in the
+same run.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -35,7 +42,7 @@ import kuro
 from benchmarks.report import figure, ratio
 from benchmarks.server import api_rate
 from kuro.client._context import capture_context
-from kuro.server.testing import LiveServer
+from kuro.server.testing import LiveServer, scratch_database
 
 CALLS = 100_000
 TRIALS = 200
@@ -210,10 +217,28 @@ def capture_cost() -> float:
     return time.perf_counter() - started
 
 
-def _fresh_server(data_dir: Path) -> LiveServer:
-    server = LiveServer(data_dir, workers=2, database_url=None)
+def _fresh_server(data_dir: Path, database_url: str | None = None) -> LiveServer:
+    server = LiveServer(data_dir, workers=2, database_url=database_url)
     server.start()
     return server
+
+
+def _on_postgresql(
+    base: str | None, data_dir: Path, measure: Callable[[LiveServer], float]
+) -> float | None:
+    """``measure(server)`` on a fresh server over a new scratch PostgreSQL database beside
+    ``base``'s (dropped after); None without ``base``."""
+    if not base:
+        return None
+    url, drop = scratch_database(base)
+    try:
+        server = _fresh_server(data_dir, url)
+        try:
+            return measure(server)
+        finally:
+            server.stop()
+    finally:
+        drop()
 
 
 def run() -> None:
@@ -227,6 +252,10 @@ def run() -> None:
                 ingest, _ = api_rate(server)
             finally:
                 server.stop()
+            pg_ingest = _on_postgresql(env_url, tmp / "pg-ingest", lambda s: api_rate(s)[0])
+            pg_client = _on_postgresql(
+                env_url, tmp / "pg-client", lambda s: end_to_end(s, tmp / "pg-spool")
+            )
             server = _fresh_server(tmp / "client")
             try:
                 client = end_to_end(server, tmp / "spool")
@@ -248,6 +277,14 @@ def run() -> None:
     figure(f"client end to end, {POINTS:,} points until committed", client, "points/s")
     figure("server batch ingest (benchmarks.server.api_rate)", ingest, "points/s")
     ratio("client end to end / server batch ingest", client, ingest, ">= 0.5")
+    if pg_ingest is not None and pg_client is not None:
+        # Issue 13: PostgreSQL's ingest at least SQLite's, in the same run.
+        figure("PostgreSQL: client end to end, until committed", pg_client, "points/s")
+        ratio("client end to end, PostgreSQL / SQLite", pg_client, client, ">= 1")
+        figure("PostgreSQL: server batch ingest (REST batches)", pg_ingest, "points/s")
+        ratio("server batch ingest (REST batches), PostgreSQL / SQLite", pg_ingest, ingest, ">= 1")
+    else:
+        print("  (PostgreSQL skipped: KURO_DATABASE_URL is not set)", flush=True)
     figure(f"experiment.trial(), capture on, median of {TRIALS}", trial_on * 1e3, "ms")
     figure(f"experiment.trial(), capture off, median of {TRIALS}", trial_off * 1e3, "ms")
     ratio("trial() capture on / capture off", trial_on, trial_off, "<= 1.1")

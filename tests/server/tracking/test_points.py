@@ -5,17 +5,20 @@ from __future__ import annotations
 import math
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
-from kuro.core.errors import InvalidInput, ModeRequired, NotFound, PayloadTooLarge
-from kuro.server.tracking.models import Chunk
+from kuro.core.errors import Conflict, InvalidInput, ModeRequired, NotFound, PayloadTooLarge
+from kuro.server.tracking.models import Chunk, IngestBatch, Metric, Summary
 from kuro.server.tracking.selectors import metric_history
 from kuro.server.tracking.services import (
     PointSeries,
     experiment_get_or_create,
     points_ingest,
     trial_acquire,
+    trial_end,
 )
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +142,47 @@ def test_same_step_twice_in_one_batch_keeps_the_last(trial):
     points_ingest(series=[_series(trial, [0, 1, 0, 1, 0], [1.0, 2.0, 3.0, 4.0, 5.0])])
     assert _history(trial)["values"] == [5.0, 4.0]
     assert _stored() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_batch_commits_once_and_a_refused_one_leaves_nothing():
+    """With no transaction open (as in a request), the batch's transaction is opened and
+    committed with its statements (on PostgreSQL, in the same messages): a batch, a metric
+    it creates and its id are committed; the batch resent is recognised; a batch naming an
+    ended trial and a new metric is refused and leaves no point, metric or batch id."""
+    experiment = experiment_get_or_create(group="g", identifier="tx", metrics=[("loss", None)])
+    trial = trial_acquire(experiment_id=experiment.pk, worker="w")
+    sent = [_series(trial, [0, 1], [-0.0, math.nan]), _series(trial, [0], [3.0], metric="acc")]
+    assert not points_ingest(series=sent, batch_id="tx-1").duplicate
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert points_ingest(series=sent, batch_id="tx-1").duplicate
+    trial_end(trial_id=trial.pk, status="complete")
+    late = [_series(trial, [2], [1.0]), _series(trial, [0], [1.0], metric="new_acc")]
+    with pytest.raises(Conflict):
+        points_ingest(series=late, batch_id="tx-2")
+    assert connection.get_autocommit() and not connection.in_atomic_block
+    assert sorted(IngestBatch.objects.values_list("batch_id", flat=True)) == ["tx-1"]
+    assert not Metric.objects.filter(name="new_acc").exists()
+    h = metric_history(trial_ids=[trial.pk])[0]["metrics"]
+    assert h["loss"]["steps"] == [0, 1] and h["acc"]["values"] == [3.0]
+    assert math.copysign(1.0, h["loss"]["values"][0]) == -1.0 and math.isnan(h["loss"]["values"][1])
+    assert Summary.objects.get(trial=trial, metric__name="loss").count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_append_is_two_messages_on_postgresql_begin_and_commit_included():
+    """On PostgreSQL an append to known series is two round trips in all: the reads with
+    ``BEGIN``, the writes with ``COMMIT``. SQLite runs the same statements one by one."""
+    experiment = experiment_get_or_create(group="g", identifier="rt", metrics=[("loss", "min")])
+    trial = trial_acquire(experiment_id=experiment.pk, worker="w")
+    points_ingest(series=[_series(trial, list(range(600)), [0.5] * 600)], batch_id="rt-1")
+    with CaptureQueriesContext(connection) as queries:
+        points_ingest(series=[_series(trial, list(range(600, 1200)), [0.4] * 600)], batch_id="rt-2")
+    # Django also lists the BEGIN and COMMIT it would send alone, whether or not it does.
+    sent = [q["sql"] for q in queries.captured_queries if q["sql"] not in ("BEGIN", "COMMIT")]
+    if connection.vendor == "postgresql":
+        assert len(sent) == 2, sent
+        assert sent[0].startswith("BEGIN; ") and sent[1].endswith("; COMMIT")
+    else:
+        assert len(sent) > 2 and not any(";" in q for q in sent)
+    assert _history(trial)["steps"] == list(range(1200))

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.utils import timezone
 
@@ -28,7 +28,7 @@ from kuro.server.tracking.services.chunks import (
     chunks_touched_query,
     chunks_writes,
 )
-from kuro.server.tracking.services.statements import Statement, statements_run
+from kuro.server.tracking.services.statements import Statement, statements_atomic
 from kuro.server.tracking.services.summaries import summaries_query, summaries_writes
 from kuro.server.tracking.services.trials import trial_refuse_if_ended
 
@@ -65,8 +65,9 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
 
     Few round trips to the database (``services.statements``): one for the batch's reads
     (its trials locked, its batch id recorded, its metrics, summaries and the chunks it
-    touches), one for all its writes, besides ``BEGIN`` and ``COMMIT``; a batch that creates
-    metrics adds a few, one that merges packed chunks one.
+    touches), one for all its writes; on PostgreSQL ``BEGIN`` goes with the first and
+    ``COMMIT`` with the last (SQLite runs in this process). A batch that creates metrics
+    adds a few, one that merges packed chunks one.
     """
     n_points = sum(len(s.steps) for s in series)
     limit = settings.KURO_LIMITS["max_batch_points"]
@@ -100,8 +101,8 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
         ]
     if by_name:
         reads.append(chunks_touched_query(series=by_name))
-    with transaction.atomic(), connection.cursor() as cursor:
-        answers = iter(statements_run(cursor, reads))
+    with statements_atomic() as tx, connection.cursor() as cursor:
+        answers = iter(tx.run(cursor, reads))
         trials = next(answers) if trial_ids else []
         recorded = next(answers) if batch_id is not None else [()]
         # Every refusal comes first, before the batch's id can count as applied.
@@ -124,7 +125,7 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
                     [timezone.now(), *trial_ids],
                 )
             )
-        statements_run(cursor, writes)
+        tx.run(cursor, writes, commit=True)
     try:
         ingest_batches_prune_due()
     except DatabaseError:  # the batch is stored: old ids are pruned another time
@@ -349,8 +350,12 @@ def _series_points(series: Sequence[PointSeries]) -> dict[tuple[int, str], Point
             parts.setdefault((s.trial_id, s.metric), []).append(s)
     out = {}
     for key, given in sorted(parts.items()):
-        steps = [step for s in given for step in s.steps]
-        values = [value for s in given for value in s.values]
-        times = [t for s in given for t in (s.times or [now] * len(s.steps))]
+        if len(given) == 1:  # as a series usually comes: its lists as they are
+            [s] = given
+            steps, values, times = s.steps, s.values, s.times or [now] * len(s.steps)
+        else:
+            steps = [step for s in given for step in s.steps]
+            values = [value for s in given for value in s.values]
+            times = [t for s in given for t in (s.times or [now] * len(s.steps))]
         out[key] = merge([], points_of(steps, values, times))
     return out

