@@ -121,6 +121,12 @@ def test_noisy_series_take_at_most_16_bytes_a_point():
     assert (len(encode_points(p)) + len(encode_blocks(p))) / n < 14
 
 
+# Thousands of small batches, each committed as a request commits it: in one test-long
+# transaction PostgreSQL could not prune the chunk rows each batch replaces, and every
+# later batch would walk them all (278 s instead of a few).
+_COMMITTED = pytest.mark.django_db(transaction=True)
+
+
 @pytest.fixture
 def trial(db):
     experiment = experiment_get_or_create(group="g", identifier="m", metrics=[("loss", "min")])
@@ -163,6 +169,7 @@ def _no_overlap(trial):
     return rows
 
 
+@_COMMITTED
 def test_one_point_appends_keep_a_short_tail(trial):
     """One point a batch: an append rewrites at most a chunk of TAIL_POINTS points, the
     rows stay bounded, and every 1,024 points the small chunks become one packed chunk."""
@@ -197,6 +204,7 @@ def test_one_point_appends_keep_a_short_tail(trial):
     assert summary.last_step == 2099
 
 
+@_COMMITTED
 def test_rewrites_in_small_and_compacted_chunks(trial):
     """A resent step inside a small tail chunk and inside a compacted chunk, and a late
     step before them, are read back exactly; the summary is recounted."""
@@ -221,6 +229,7 @@ def test_rewrites_in_small_and_compacted_chunks(trial):
     ].steps.tolist() == [-3, *range(1101)]
 
 
+@_COMMITTED
 def test_downsampled_read_over_many_small_chunks_keeps_extremes(trial):
     """A downsampled read of a series ending in many small chunks keeps each bucket's
     extremes, whether read from points, blocks or chunk columns."""
