@@ -84,7 +84,7 @@ def test_trial_table_links_and_bests():
     assert rows[0]["trial"] == "[#10 · 0](/dashboard/trial/10)"
     assert rows[0]["m0"] == 0.5 and rows[0]["seconds"] == 90.0
     assert rows[1]["seconds"] is None and rows[1]["worker"] == ""
-    assert any(c.get("cellRenderer") == "markdown" for c in columns)
+    assert any(c.get("cellRenderer") == "KuroLink" for c in columns)
 
 
 def test_colours_stay_distinct_past_ten():

@@ -219,7 +219,7 @@ def trial_table(
         {
             "field": "trial",
             "headerName": "Trial (id · number)",
-            "cellRenderer": "markdown",
+            "cellRenderer": "KuroLink",  # assets/dashAgGridComponentFunctions.js
             "minWidth": 130,
         },
         {"field": "worker", "headerName": "Worker", "minWidth": 110},

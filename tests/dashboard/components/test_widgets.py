@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kuro.dashboard.components.grid import FilterGrid
-from kuro.dashboard.components.refresh import RefreshControls, _set_interval
+from kuro.dashboard.components.refresh import RefreshControls, interval_of
 
 
 def test_part_ids_match_per_instance():
@@ -18,9 +18,9 @@ def test_part_ids_match_per_instance():
 
 def test_auto_refresh_choices():
     """Off disables the interval; 60 s and 5 min set it in milliseconds."""
-    assert _set_interval("off")[1] is True
-    assert _set_interval("60") == (60_000, False)
-    assert _set_interval("300") == (300_000, False)
+    assert interval_of("off")[1] is True
+    assert interval_of("60") == (60_000, False)
+    assert interval_of("300") == (300_000, False)
 
 
 def test_grid_fits_short_tables_and_caps_long_ones():
@@ -37,3 +37,19 @@ def test_filter_grid_selection_column_is_pinned():
     assert options["rowSelection"]["mode"] == "multiRow"
     assert options["selectionColumnDef"]["pinned"] == "left"
     assert grid.getRowId == "params.data.key"
+
+
+def test_grid_headers_name_themselves_in_tooltips():
+    """A header cut at its two lines still shows its full name, in its tooltip; a header
+    with a tooltip of its own keeps it, and groups' children get theirs."""
+    columns = FilterGrid.titled(
+        [
+            {"field": "m0", "headerName": "validation_accuracy_top5 best ↑"},
+            {"headerName": "Hyper-parameters", "children": [{"field": "learning_rate"}]},
+            {"field": "p", "headerName": "p", "headerTooltip": "Welch's t-test"},
+        ]
+    )
+    assert columns[0]["headerTooltip"] == "validation_accuracy_top5 best ↑"
+    assert columns[1]["headerTooltip"] == "Hyper-parameters"
+    assert columns[1]["children"][0]["headerTooltip"] == "learning_rate"
+    assert columns[2]["headerTooltip"] == "Welch's t-test"

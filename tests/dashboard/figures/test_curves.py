@@ -132,3 +132,17 @@ def test_unknown_options_are_refused():
         curve_figure(metric="m", experiments=[], aggregation="median")
     with pytest.raises(ValueError):
         curve_figure(metric="m", experiments=[], x_axis="epoch")
+
+
+def test_legend_rows_have_their_room_below_the_plot():
+    """The bottom margin holds the legend's rows and the plot keeps its height: more
+    settings, or longer names, make a taller figure, not a flatter plot."""
+    one, _ = curve_figure(metric="loss", experiments=EXPERIMENTS[:1], aggregation="all")
+    two, _ = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation="all")
+    label = "a setting with a name long enough to take half a legend row, number {}"
+    named = [{**e, "label": label.format(e["id"])} for e in EXPERIMENTS]
+    long, _ = curve_figure(metric="loss", experiments=named, aggregation="all")
+    plots = {f["layout"]["height"] - 40 - f["layout"]["margin"]["b"] for f in (one, two, long)}
+    assert len(plots) == 1  # the same plot height
+    assert one["layout"]["margin"]["b"] <= two["layout"]["margin"]["b"]
+    assert two["layout"]["margin"]["b"] < long["layout"]["margin"]["b"]  # a row each

@@ -167,3 +167,13 @@ def test_parallel_log_axis_for_wide_ranges():
 def test_parallel_without_values_is_none():
     """No finite value of the metric: nothing to draw."""
     assert parallel_figure(experiments=[], metric="acc", mode="max", keys=[]) is None
+
+
+def test_forest_leaves_room_for_its_longest_label():
+    """The left margin grows with the settings' labels (Plotly need not widen it and draw
+    the chart again); long labels are not cut."""
+    short, _ = forest_figure(metric="acc", mode="max", rows=ROWS)
+    rows = [*ROWS[:2], _row("long", ROWS[2]["values"], BEST, "transformer · lr=0.0001, w=1024")]
+    long, _ = forest_figure(metric="acc", mode="max", rows=rows)
+    assert long["layout"]["margin"]["l"] > short["layout"]["margin"]["l"] + 100
+    assert "transformer · lr=0.0001, w=1024" in long["layout"]["yaxis"]["categoryarray"]

@@ -198,3 +198,33 @@ def test_parallel_coordinates_wait_until_seen(page, study):
     # The score axis is the colour key: no colour bar repeating its tick labels.
     assert page.page.locator("#compare-parallel .colorbar").count() == 0
     page.shot_of("#compare-parallel", "parallel")
+
+
+def test_first_view_charts_and_grids_are_laid_out_once(page, study):
+    """Opened by its address, the page's charts come with room for their labels and
+    legends (Plotly keeps the margins given: it had none to widen, so it drew each chart
+    once), and the grids' headers, of one height, hold their full names in tooltips."""
+    page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
+    page.page.wait_for_function(
+        "() => document.querySelectorAll('#compare-bars .js-plotly-plot').length === 3"
+        " && document.querySelectorAll('#compare-curves .js-plotly-plot').length === 2"
+    )
+    margins = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).map(gd => [
+            gd.layout.margin.l, gd._fullLayout._size.l, gd.layout.margin.b,
+            gd._fullLayout._size.b])"""
+    )
+    assert len(margins) == 5
+    for given_left, drawn_left, given_bottom, drawn_bottom in margins:
+        assert (drawn_left, drawn_bottom) == (given_left, given_bottom)
+    trials = "div[id*='compare-trials']:has(.ag-root-wrapper)"
+    page.page.locator(f"{trials} .ag-header-cell[col-id=trial]").hover()
+    tooltip = page.page.locator(".ag-tooltip")
+    tooltip.wait_for()
+    assert tooltip.inner_text() == "Trial (id · number)"
+    heights = page.page.evaluate(
+        """() => Array.from(document.querySelectorAll('#compare-body .ag-header-row-column'))
+            .map(row => row.getBoundingClientRect().height)"""
+    )
+    assert len(heights) >= 3 and len(set(heights)) == 1  # pinned and centre parts of 3 grids
+    page.shot_of(f"section:has({trials})", "header-tooltip")

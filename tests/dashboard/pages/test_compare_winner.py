@@ -83,10 +83,15 @@ def test_group_by_pools_settings(page, study):
     labels = sorted(y for t in forest["traces"] for y in t["y"])
     assert labels == ["lr=0.001", "lr=0.01", "lr=0.1"]
     assert _query(page)["by"] == ["lr"]
-    page.page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'))"
-        ".some(gd => gd.data.some(t => t.name && t.name.startsWith('lr=0.01 (mean of 6)')))"
-    )
+    try:
+        page.page.wait_for_function(
+            "() => Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'))"
+            ".some(gd => gd.data.some(t => t.name && t.name.startsWith('lr=0.01 (mean of 6)')))"
+        )
+    except Exception as error:  # say what the curves show instead
+        drawn = page.plots("#compare-curves")
+        scope = page.page.locator("#compare-curves-scope").inner_text()
+        raise AssertionError(f"curves not grouped: {scope!r} {drawn!r} {page.errors!r}") from error
     page.page.locator("#compare-wins").scroll_into_view_if_needed()
     page.shot("grouped-by-lr")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
@@ -22,6 +23,21 @@ class FilterGrid(html.Div):
     class ids:
         grid = staticmethod(part_id("FilterGrid", "grid"))
         search = staticmethod(part_id("FilterGrid", "search"))
+
+    @staticmethod
+    def titled(columns: Sequence[Any]) -> list[dict[str, Any]]:
+        """``columns`` (``columnDefs``) with each header's full name as its tooltip where it
+        has none: a header too long for its two lines is cut, the tooltip shows it whole."""
+        out = []
+        for column in columns:
+            column = dict(column)
+            if "children" in column:
+                column["children"] = FilterGrid.titled(column["children"])
+            name = column.get("headerName", column.get("field"))
+            if name and "headerTooltip" not in column:
+                column["headerTooltip"] = name
+            out.append(column)
+        return out
 
     @staticmethod
     def fit(n_rows: int, *, header_rows: int = 1, max_height: int = 360) -> dict[str, str]:
@@ -61,16 +77,18 @@ class FilterGrid(html.Div):
         grid = dag.AgGrid(
             id=self.ids.grid(aio_id),
             rowData=grid_props.pop("rowData", []),
-            columnDefs=grid_props.pop("columnDefs", []),
+            columnDefs=self.titled(grid_props.pop("columnDefs", [])),
             defaultColDef={
                 "sortable": True,
                 "filter": True,
                 "resizable": True,
                 "floatingFilter": False,
                 "minWidth": 80,
-                # Long headers ("P(leader better)", metric names) wrap instead of cutting.
+                # Long headers ("P(leader better)", metric names) wrap on two lines in a
+                # header of fixed height (measuring each header's height cost the first
+                # view about 0.4 s of the browser's time); a longer one is cut, its full
+                # name in the header's tooltip (``titled``).
                 "wrapHeaderText": True,
-                "autoHeaderHeight": True,
             },
             columnSize="responsiveSizeToFit",
             getRowId="params.data.key",

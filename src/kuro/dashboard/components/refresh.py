@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import MATCH, Input, Output, callback, dcc, html
+from dash import MATCH, Input, Output, clientside_callback, dcc, html
 
 from kuro.dashboard.components.ids import part_id
 
@@ -37,8 +37,8 @@ class RefreshControls(html.Div):
                 ),
                 dcc.Interval(
                     id=self.ids.interval(aio_id),
-                    interval=_milliseconds(every),
-                    disabled=every == "off",
+                    interval=interval_of(every)[0],
+                    disabled=interval_of(every)[1],
                     n_intervals=0,
                 ),
             ],
@@ -50,10 +50,22 @@ def _milliseconds(every: str) -> int:
     return int(every) * 1000 if every != "off" else 60_000
 
 
-@callback(
+def interval_of(every: str | None) -> tuple[int, bool]:
+    """The interval's ``(interval, disabled)`` for a choice of the radio: what the layout
+    draws, and what the browser sets when the choice changes (``_SET_INTERVAL``)."""
+    return _milliseconds(every or "off"), (every or "off") == "off"
+
+
+# ``interval_of`` in the browser: the radio's value may come from the browser's storage
+# (``persistence``), so this runs on load too, without a round trip to the server.
+_SET_INTERVAL = """function (every) {
+    every = every || "off";
+    return [every === "off" ? 60000 : Number(every) * 1000, every === "off"];
+}"""
+
+clientside_callback(
+    _SET_INTERVAL,
     Output(RefreshControls.ids.interval(MATCH), "interval"),
     Output(RefreshControls.ids.interval(MATCH), "disabled"),
     Input(RefreshControls.ids.every(MATCH), "value"),
 )
-def _set_interval(every: str) -> tuple[int, bool]:
-    return _milliseconds(every or "off"), (every or "off") == "off"

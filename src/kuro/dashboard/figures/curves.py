@@ -18,7 +18,13 @@ from typing import Any
 
 from kuro.core.downsample import minmax_indices
 from kuro.dashboard.aggregation import Band, align, band, ema
-from kuro.dashboard.figures.theme import base_layout, finite_or_none, plot_text, translucent
+from kuro.dashboard.figures.theme import (
+    base_layout,
+    finite_or_none,
+    plot_text,
+    text_width,
+    translucent,
+)
 
 __all__ = ["AGGREGATIONS", "BANDS", "MAX_POINTS", "X_AXES", "curve_figure"]
 
@@ -146,6 +152,20 @@ def _mean_traces(
     return traces, keep is not None
 
 
+_PLOT_HEIGHT = 236  # px
+_LEGEND_GAP = 30  # px from the plot to the legend below it
+_LEGEND_ROW = 29  # px, a row of the legend (its font is 11 px: ``theme.base_layout``)
+_LEGEND_WIDTH = 560  # px a row has, about: the plot's width in a chart half a wide page across
+
+
+def _legend_rows(names: Sequence[str]) -> int:
+    """About how many rows a horizontal legend of ``names`` takes: Plotly lines the entries
+    up in columns as wide as the widest (its symbol, 40 px, and its text)."""
+    widest = 40 + max(text_width(str(name), 11) for name in names)
+    per_row = max(1, int(_LEGEND_WIDTH // widest))
+    return -(-len(names) // per_row)
+
+
 def curve_figure(
     *,
     metric: str,
@@ -184,6 +204,7 @@ def curve_figure(
             new = _trial_traces(experiment, trials, smoothing, x_axis)
         traces += new
     shown = sum(len(t["x"]) for t in traces if t.get("meta") != "band")
+    entries = [t["name"] for t in traces if t.get("showlegend", True)] if show_legend else []
     for trace in traces:  # user text: literal, not Plotly's HTML
         trace["name"] = plot_text(trace["name"])
     # The x axis is named in the title, so the legend below the chart covers no axis title.
@@ -191,13 +212,15 @@ def curve_figure(
         f"{plot_text(metric)} <span style='color:#7a8699;font-size:12px'>"
         f"by {X_AXES[x_axis].lower()}</span>"
     )
-    n_entries = sum(1 for t in traces if t.get("showlegend", True)) if show_legend else 0
-    height = 340 + 22 * max(0, (n_entries + 1) // 2 - 1)  # two legend entries a row, or so
-    plot_height = height - 40 - 64
+    # The legend's rows below the plot, in a bottom margin made for them: a legend Plotly
+    # had to make room for (automargin) cost a second drawing of the chart.
+    bottom = _LEGEND_GAP + _LEGEND_ROW * _legend_rows(entries) + 14 if entries else 64
+    plot_height = _PLOT_HEIGHT
+    height = 40 + plot_height + bottom
     layout = base_layout(
         title={"text": title, "x": 0.01, "font": {"size": 14}},
-        margin={"t": 40, "b": 64},
-        legend={"orientation": "h", "x": 0, "y": -30 / plot_height, "yanchor": "top"},
+        margin={"t": 40, "b": bottom},
+        legend={"orientation": "h", "x": 0, "y": -_LEGEND_GAP / plot_height, "yanchor": "top"},
         meta=metric,
         xaxis={"type": "date" if x_axis == "time" else "-"},
         yaxis={"type": "log" if log_y else "linear"},

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kuro.dashboard.figures.theme import base_layout, plot_text
+from kuro.dashboard.figures.theme import base_layout, plot_text, text_width
 from kuro.dashboard.formats import value_text
 
 __all__ = ["LEADER", "MAX_ROWS", "SEPARATED", "TIED", "forest_figure"]
@@ -195,11 +195,14 @@ def forest_figure(
         f"mean of {plot_text(statistic)}, 95% interval · {direction}</span>"
     )
     height = max(210, 120 + 30 * len(drawn))
-    plot_height = height - 40 - 64
+    plot_height = height - 40 - 70
+    # Room for the labels from the start: a margin Plotly had to widen for them (automargin)
+    # cost a second drawing of the chart.
+    left = 14 + max((text_width(r["label"]) for r in drawn), default=0)
     layout = base_layout(
         title={"text": title, "x": 0.01, "font": {"size": 14}},
         height=height,
-        margin={"l": 8, "r": 16, "t": 40, "b": 64},
+        margin={"l": math.ceil(left), "r": 16, "t": 40, "b": 70},
         xaxis=xaxis,
         # Rows in rank order whatever the trace order (the shaded rows count on it).
         yaxis={

@@ -17,6 +17,7 @@ __all__ = [
     "cut",
     "finite_or_none",
     "plot_text",
+    "text_width",
     "translucent",
 ]
 
@@ -70,6 +71,36 @@ def cut(text: str, width: int = 40) -> str:
     'transformer…'
     """
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+# Widths in ems of a sans-serif font's characters, a little over Arial's (Helvetica's, and
+# Liberation Sans', what Chromium on Linux draws for them).
+_NARROW, _THIN, _WIDE = set("ijl|!.,:;'` ·"), set("ftrI()[]{}/\\-"), set("mwMW@%")
+
+
+def text_width(text: str, size: float = 12) -> float:
+    """About how wide ``text`` is drawn at ``size`` px in the dashboard's font, rather over
+    than under: a figure leaves that much room for its labels, so Plotly does not find its
+    margins too narrow for them (``automargin``), widen them and draw the chart again.
+
+    >>> round(text_width("model #1 · lr=0.1, width=64"))  # Chromium on Linux: 145 px
+    157
+    """
+    ems = 0.0
+    for char in text:
+        if char in _NARROW:
+            ems += 0.29
+        elif char in _THIN:
+            ems += 0.35
+        elif char in _WIDE:
+            ems += 0.9
+        elif char.isupper():
+            ems += 0.73
+        elif ord(char) > 0x2E7F:  # CJK and other wide scripts
+            ems += 1.0
+        else:
+            ems += 0.59
+    return ems * size
 
 
 def translucent(hex_color: str, alpha: float) -> str:

@@ -206,7 +206,13 @@ def show_sweeps(_clicks: int, _ticks: int) -> tuple:
         )
     )
     status = f"{count_text(len(sweeps), 'sweep')} · {_stamp()}"
-    return rows, columns, FilterGrid.fit(len(rows), max_height=600), message, status
+    return (
+        rows,
+        FilterGrid.titled(columns),
+        FilterGrid.fit(len(rows), max_height=600),
+        message,
+        status,
+    )
 
 
 # One sweep --------------------------------------------------------------------------------
@@ -392,7 +398,7 @@ def show_overview(data: dict[str, Any] | None) -> tuple:
         _progress(detail),
         _best(detail),
         rows,
-        columns,
+        FilterGrid.titled(columns),
         FilterGrid.fit(len(rows), max_height=480),
         f"Compare in {detail['group']} →",
         group_href(detail["group"]),

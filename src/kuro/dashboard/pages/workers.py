@@ -115,4 +115,9 @@ def show_workers(_clicks: int, _ticks: int) -> tuple:
         }
         for t in selectors.running_trials()
     ]
-    return workers, WORKER_COLUMNS, running, RUNNING_COLUMNS
+    return (
+        workers,
+        FilterGrid.titled(WORKER_COLUMNS),
+        running,
+        FilterGrid.titled(RUNNING_COLUMNS),
+    )

@@ -147,7 +147,7 @@ def show_experiments(
     chosen = [str(i) for i in initial or () if i in known]
     selection = {"ids": chosen} if current is None and chosen else no_update
     keys = group_by_keys(data["experiments"])
-    return rows, columns, style, selection, names, names, metric, keys
+    return rows, FilterGrid.titled(columns), style, selection, names, names, metric, keys
 
 
 @callback(

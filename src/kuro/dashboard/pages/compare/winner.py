@@ -164,10 +164,10 @@ def show_selection(
         scope,
         panels,
         aggregate_rows,
-        aggregate_columns,
+        FilterGrid.titled(aggregate_columns),
         FilterGrid.fit(len(aggregate_rows), max_height=380),
         trial_rows,
-        trial_columns,
+        FilterGrid.titled(trial_columns),
         FilterGrid.fit(len(trial_rows), max_height=420),
         text,
     )
