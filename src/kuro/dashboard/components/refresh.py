@@ -21,6 +21,7 @@ class RefreshControls(html.Div):
         interval = staticmethod(part_id("RefreshControls", "interval"))
 
     def __init__(self, aio_id: str, *, every: str = "off") -> None:
+        interval, disabled = interval_of(every)
         super().__init__(
             [
                 html.Button(
@@ -37,8 +38,8 @@ class RefreshControls(html.Div):
                 ),
                 dcc.Interval(
                     id=self.ids.interval(aio_id),
-                    interval=interval_of(every)[0],
-                    disabled=interval_of(every)[1],
+                    interval=interval,
+                    disabled=disabled,
                     n_intervals=0,
                 ),
             ],
