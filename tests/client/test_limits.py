@@ -20,6 +20,9 @@ from kuro.client._transport import HttpTransport, dumps
 from kuro.server.testing import LiveServer, scratch_database
 from tests.client.helpers import all_points
 
+# One pytest-xdist worker runs this module, so its module-scoped server starts once.
+pytestmark = pytest.mark.xdist_group("test_limits")
+
 
 @pytest.fixture(scope="module")
 def small_batches(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:

@@ -26,7 +26,8 @@ import pytest
 from kuro import __version__
 from kuro.server.testing import free_port, scratch_database
 
-pytestmark = pytest.mark.packaging
+# One pytest-xdist worker runs this module, so its module-scoped servers start once.
+pytestmark = [pytest.mark.packaging, pytest.mark.xdist_group("test_wheel")]
 
 ROOT = Path(__file__).resolve().parents[2]
 # The dashboard's plotly build (package.json, node_modules): its bundle ships, it does not.

@@ -15,6 +15,9 @@ from kuro.server.testing import LiveServer, scratch_database
 
 KURO = str(Path(sys.executable).with_name("kuro"))
 
+# One pytest-xdist worker runs this module, so its module-scoped server starts once.
+pytestmark = pytest.mark.xdist_group("test_auth_live")
+
 # (method, path, what a refused anonymous request gets)
 ROUTES = [
     ("GET", "/dashboard/", 302),

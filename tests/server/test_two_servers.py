@@ -23,7 +23,8 @@ import pytest
 import kuro
 from kuro.server.testing import LiveServer, scratch_database
 
-pytestmark = pytest.mark.live
+# One pytest-xdist worker runs this module, so its module-scoped servers start once.
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_two_servers")]
 
 KURO = str(Path(sys.executable).with_name("kuro"))
 WRITERS, TRIALS_EACH, STEPS = 6, 2, 300

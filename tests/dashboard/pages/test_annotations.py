@@ -17,7 +17,8 @@ import pytest
 from kuro.server.testing import LiveServer, scratch_database
 from tests.server.tracking.test_context import _context
 
-pytestmark = pytest.mark.live
+# One pytest-xdist worker runs this module, so its module-scoped servers start once.
+pytestmark = [pytest.mark.live, pytest.mark.xdist_group("test_annotations")]
 
 KURO = str(Path(sys.executable).with_name("kuro"))
 GROUP = "tagged"
