@@ -124,6 +124,8 @@ def _timings(group: str) -> tuple[float, float, float, float]:
             rest,
             compare.show_experiments(data, None),
             compare.show_selection(None, data, comparison, None),
+            compare.aggregate_grid(None, data, comparison, None),
+            compare.trial_grid(None, data),
             compare.show_parallel(data, data["metrics"][0]["name"]),
         ]
         to_json_plotly([data, out])

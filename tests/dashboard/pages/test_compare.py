@@ -13,6 +13,7 @@ from tests.dashboard.example_program import GROUP, SETTINGS, STEPS, TRIALS, VAL_
 pytestmark = pytest.mark.live
 
 CURVES = "#compare-curves"
+TRIALS_PLACE = "#compare-trials-place"  # the trials grid's place (built after the first view)
 
 
 def _open_group(page, study) -> None:
@@ -154,8 +155,7 @@ def test_aggregates_and_trials_tables(page, study):
     _open_group(page, study)
     grid = "#compare-wins .ag-center-cols-container .ag-row"
     page.page.wait_for_function(f"() => document.querySelectorAll('{grid}').length > 0")
-    trials = page.page.locator("#compare-body a[href*='/dashboard/trial/']")
-    assert trials.count() > 0
+    page.page.locator("#compare-body a[href*='/dashboard/trial/']").first.wait_for()
     page.page.locator("#compare-metric-filter").click()
     page.page.get_by_role("option", name="test_acc", exact=True).click()
     page.page.keyboard.press("Escape")
@@ -228,3 +228,27 @@ def test_first_view_charts_and_grids_are_laid_out_once(page, study):
     )
     assert len(heights) >= 3 and len(set(heights)) == 1  # pinned and centre parts of 3 grids
     page.shot_of(f"section:has({trials})", "header-tooltip")
+
+
+def test_lazy_grids_follow_the_first_view(page, study):
+    """The aggregates and trials grids (below the fold) are built after the first view,
+    unseen, once the browser is idle; after that a new selection changes their rows, not
+    the grids (a filter typed in stays). The parallel coordinates still wait to be seen."""
+    page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
+    rows = f"{TRIALS_PLACE} .ag-center-cols-container .ag-row"
+    page.page.wait_for_function(
+        "([rows, n]) => document.querySelectorAll(rows).length >= n"
+        " && document.querySelectorAll('#compare-aggregates-place .ag-row').length > 0",
+        arg=[rows, len(SETTINGS) * TRIALS],
+    )
+    assert page.page.evaluate("window.scrollY") == 0
+    assert page.page.locator("#compare-parallel .js-plotly-plot").count() == 0
+    search = page.page.locator(f"{TRIALS_PLACE} input[type=search]")
+    search.fill("complete")
+    _select(page, study["experiment_ids"][:1])
+    page.page.wait_for_function(
+        "([rows, n]) => document.querySelectorAll(rows).length === n", arg=[rows, TRIALS]
+    )
+    assert search.input_value() == "complete"
+    page.page.locator(TRIALS_PLACE).scroll_into_view_if_needed()
+    page.shot_of(f"section:has({TRIALS_PLACE})", "trials-of-one")

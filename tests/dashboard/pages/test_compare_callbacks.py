@@ -112,12 +112,14 @@ def test_statistic_picker_changes_the_values(compare):
         comparison, disabled = compare.load_comparison(data, statistic, None)
         assert disabled
         views = compare.show_selection(None, data, comparison, None)
-        means[statistic] = views[3][0]["mean"]
+        rows = compare.aggregate_grid(None, data, comparison, None)["rowData"]
+        means[statistic] = rows[0]["mean"]
         assert "each trial" in views[1]
     assert means == {"best": pytest.approx(0.85), "last": pytest.approx(0.65)}
     comparison, disabled = compare.load_comparison(data, "step", 1)
     assert not disabled
-    assert compare.show_selection(None, data, comparison, None)[3][0]["mean"] == pytest.approx(0.85)
+    rows = compare.aggregate_grid(None, data, comparison, None)["rowData"]
+    assert rows[0]["mean"] == pytest.approx(0.85)
     missing, _ = compare.load_comparison(data, "step", None)
     assert "Enter a step" in _text(compare.show_selection(None, data, missing, None)[2])
 
@@ -133,7 +135,7 @@ def test_group_by_pools_trials_over_other_keys(compare):
     assert keys == ["lr", "seed"]
     comparison, _ = compare.load_comparison(data, "best", None)
     views = compare.show_selection(None, data, comparison, None, "lr")
-    rows = views[3]
+    rows = compare.aggregate_grid(None, data, comparison, None, "lr")["rowData"]
     assert [(r["setting"], r["n"]) for r in rows] == [("lr=0.1", 4), ("lr=0.01", 2)]
     assert rows[0]["mean"] == pytest.approx(0.915) and rows[0]["verdict"] == "leader"
     assert rows[1]["verdict"].startswith("separated")
@@ -164,9 +166,9 @@ def test_minus_infinity_survives_the_store(compare):
     data = json.loads(_text(data))  # as the browser sends it back
     comparison, _ = compare.load_comparison(data, "last", None)
     comparison = json.loads(_text(comparison))
-    views = compare.show_selection(None, data, comparison, None)
-    assert views[3][0]["mean"] == "-Infinity"
-    assert views[4][0]["field"] == "rank"
+    grid = compare.aggregate_grid(None, data, comparison, None)
+    assert grid["rowData"][0]["mean"] == "-Infinity"
+    assert grid["columnDefs"][0]["field"] == "rank"
 
 
 def test_address_holds_the_state(compare):
@@ -189,3 +191,15 @@ def test_no_comparison_yet_draws_nothing(compare):
     data, *_ = compare.load_group("g", 0, 0)
     charts, scope = compare.show_curves([], data, None, None, None, "mean", "std", 0, [], "step")
     assert charts is None and "once the comparison is read" in scope
+
+
+def test_lazy_grids_are_not_in_the_first_view(compare):
+    """The layout holds the aggregates and trials grids' places, not the grids: they are
+    built in the browser after the first view (``FilterGrid.lazy``)."""
+    _log("g", {"lr": 0.1}, [[0.5, 0.9], [0.5, 0.8]])
+    page = json.loads(_text(compare.layout(group="g")))
+    text = json.dumps(page)
+    for grid in ("compare-aggregates", "compare-trials"):
+        assert f'"{grid}-place"' in text
+        assert f'"aio_id": "{grid}"' not in text
+    assert '"aio_id": "compare-experiments"' in text

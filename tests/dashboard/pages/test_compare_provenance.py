@@ -101,14 +101,13 @@ def test_tag_filter_narrows_both_grids(compare, group):
     assert by_id[group["a"]]["tags"] == "best"
     rows, *_ = compare.show_experiments(stored, None, None, None, "best")
     assert [r["id"] for r in rows] == [group["a"]]
-    comparison = compare.load_comparison(stored, "best", None)[0]
-    views = compare.show_selection(None, stored, comparison, None, None, "baseline")
-    trial_rows, trial_columns = views[6], views[7]
+    grid = compare.trial_grid(None, stored, "baseline")
+    trial_rows, trial_columns = grid["rowData"], grid["columnDefs"]
     assert {r["id"] for r in trial_rows} == {group["b0"], group["b1"]}
     assert {r["id"]: r["commit"] for r in trial_rows} == {
         group["b0"]: "2222222222",
         group["b1"]: "3333333333 +dirty",
     }
     assert "tags" in [c.get("field") for c in trial_columns]
-    views = compare.show_selection(None, stored, comparison, None, None, "best")
-    assert [(r["id"], r["tags"]) for r in views[6]] == [(group["a1"], "best")]
+    rows = compare.trial_grid(None, stored, "best")["rowData"]
+    assert [(r["id"], r["tags"]) for r in rows] == [(group["a1"], "best")]

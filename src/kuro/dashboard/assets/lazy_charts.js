@@ -1,15 +1,75 @@
-/* Charts drawn only once scrolled into view. An element with ``data-kuro-lazy="<store id>"``
+/* Parts drawn after the page's first view. An element with ``data-kuro-lazy="<store id>"``
    sets that store's ``data`` to true (``dash_clientside.set_props``) when it comes within
-   300 px of the viewport; a callback on the store then draws the chart. The compare page's
-   parallel coordinates (WebGL, about 0.6 s of software rendering, below the fold) no
-   longer compete with the charts above it for the first paint. */
+   300 px of the viewport; a callback on the store then draws the part. One that also has
+   ``data-kuro-idle`` does so as well once the page is drawn and the browser is idle, even
+   unseen. The compare page's parallel coordinates (WebGL, about 0.6 s of software
+   rendering: drawn only when seen) and its aggregates and trials grids (built when idle),
+   all below the fold, no longer compete with what is above them for the first paint.
+
+   While the page's first view is drawn its charts and grids appear one by one (each is an
+   empty box until its code is loaded), so a part far below the fold starts out near the
+   top: it is revealed only once its place has stayed put for a few frames and is still
+   near the viewport; otherwise it waits for a scroll (or for the browser to be idle). */
 (function () {
+    var MARGIN = 300;
+    var STILL_FRAMES = 8;
+    var STILL_MS = 150;
     var seen = new WeakSet();
+    var revealed = new WeakSet();
 
     function reveal(element) {
+        if (revealed.has(element) || !element.isConnected) {
+            return;
+        }
+        revealed.add(element);
+        visible.unobserve(element);
         var store = element.getAttribute("data-kuro-lazy");
         if (window.dash_clientside && window.dash_clientside.set_props) {
             window.dash_clientside.set_props(store, { data: true });
+        }
+    }
+
+    function near(element) {
+        var rect = element.getBoundingClientRect();
+        return rect.top < window.innerHeight + MARGIN && rect.bottom > -MARGIN;
+    }
+
+    function whenStill(element) {
+        var top = null;
+        var frames = 0;
+        var since = 0;
+        function tick(now) {
+            if (!element.isConnected) {
+                return;
+            }
+            var offset = element.getBoundingClientRect().top + window.scrollY;
+            if (offset !== top) {
+                top = offset;
+                frames = 0;
+                since = now;
+            }
+            frames += 1;
+            if (frames < STILL_FRAMES || now - since < STILL_MS) {
+                window.requestAnimationFrame(tick);
+            } else if (near(element)) {
+                reveal(element);
+            } else {
+                visible.observe(element);
+                if (element.hasAttribute("data-kuro-idle")) {
+                    whenIdle(element);
+                }
+            }
+        }
+        window.requestAnimationFrame(tick);
+    }
+
+    function whenIdle(element) {
+        if (window.requestIdleCallback) {
+            window.requestIdleCallback(function () {
+                reveal(element);
+            });
+        } else {
+            window.setTimeout(reveal, 200, element);
         }
     }
 
@@ -18,11 +78,11 @@
             entries.forEach(function (entry) {
                 if (entry.isIntersecting) {
                     visible.unobserve(entry.target);
-                    reveal(entry.target);
+                    whenStill(entry.target);
                 }
             });
         },
-        { rootMargin: "300px 0px" }
+        { rootMargin: MARGIN + "px 0px" }
     );
 
     function watch() {
@@ -30,6 +90,9 @@
             if (!seen.has(element)) {
                 seen.add(element);
                 visible.observe(element);
+                if (element.hasAttribute("data-kuro-idle")) {
+                    whenStill(element); // revealed when idle, even if never near
+                }
             }
         });
     }

@@ -1,4 +1,5 @@
-"""``FilterGrid``: an AG Grid with a quick-filter box, sortable and filterable columns."""
+"""``FilterGrid``: an AG Grid with a quick-filter box, sortable and filterable columns; built
+at once, or once scrolled into view (``FilterGrid.lazy``)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, Patch, callback, dcc, html
+from dash import MATCH, Input, Output, Patch, callback, ctx, dcc, html, no_update, set_props
 
 from kuro.dashboard.components.ids import part_id
 
@@ -23,6 +24,45 @@ class FilterGrid(html.Div):
     class ids:
         grid = staticmethod(part_id("FilterGrid", "grid"))
         search = staticmethod(part_id("FilterGrid", "search"))
+
+    @staticmethod
+    def lazy(aio_id: str) -> html.Div:
+        """The place of a grid built after the page's first view, once the browser is idle
+        or the place is scrolled into view (``assets/lazy_charts.js`` sets the store
+        ``FilterGrid.seen(aio_id)``): a note until then. A callback with that store among its
+        inputs returns ``FilterGrid.built(...)`` into ``FilterGrid.place(aio_id)``."""
+        waiting = html.P("Drawn in a moment.", className="kuro-muted")
+        attributes: dict[str, Any] = {
+            "data-kuro-lazy": FilterGrid.seen(aio_id),
+            "data-kuro-idle": "",
+        }
+        return html.Div(
+            [
+                dcc.Store(id=FilterGrid.seen(aio_id), data=False),
+                html.Div(waiting, id=FilterGrid.place(aio_id), **attributes),
+            ]
+        )
+
+    @staticmethod
+    def seen(aio_id: str) -> str:
+        return f"{aio_id}-seen"
+
+    @staticmethod
+    def place(aio_id: str) -> str:
+        return f"{aio_id}-place"
+
+    @staticmethod
+    def built(aio_id: str, seen: bool, grid: dict[str, Any], **options: Any) -> Any:
+        """What a callback returns into a lazy grid's place: nothing before it is seen; the
+        grid (``FilterGrid(aio_id, **options, **grid)``) when it was just seen; after that
+        nothing, the grid's own ``grid`` props set instead (its sort, filter and scroll stay).
+        """
+        if not seen:
+            return no_update
+        if f"{FilterGrid.seen(aio_id)}.data" in ctx.triggered_prop_ids:
+            return FilterGrid(aio_id, **options, **grid)
+        set_props(FilterGrid.ids.grid(aio_id), grid)
+        return no_update
 
     @staticmethod
     def titled(columns: Sequence[Any]) -> list[dict[str, Any]]:
@@ -45,6 +85,21 @@ class FilterGrid(html.Div):
         table leaves no blank block; the theme's rows are 42 px, its header rows 49 px."""
         height = header_rows * 49 + max(n_rows, 2) * 42 + 4
         return {"height": f"{min(height, max_height)}px", "width": "100%"}
+
+    @staticmethod
+    def content(
+        rows: list[dict[str, Any]] | None = None,
+        columns: Sequence[Any] = (),
+        *,
+        max_height: int = 360,
+    ) -> dict[str, Any]:
+        """A grid's ``rowData``, ``columnDefs`` (headers with tooltips) and fitted ``style``."""
+        rows = rows or []
+        return {
+            "rowData": rows,
+            "columnDefs": FilterGrid.titled(columns),
+            "style": FilterGrid.fit(len(rows), max_height=max_height),
+        }
 
     def __init__(
         self,

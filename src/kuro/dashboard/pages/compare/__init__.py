@@ -8,9 +8,10 @@ from it and from the experiment grid's selection; the curves read ``metric_histo
 
 This module registers the page and lays it out; its callbacks sit beside the views they
 serve: ``controls`` (toolbar, curve controls, guide), ``group`` (the stores and the
-experiment grid), ``winner`` (verdicts, forest charts, aggregates, trials, JSON),
-``curves``, ``parallel``, ``address`` (the state in the URL), ``downloads``; ``first_view``
-draws the first view on the server.
+experiment grid), ``winner`` (verdicts, forest charts, aggregates, JSON), ``trials`` (the
+trials grid), ``curves``, ``parallel``, ``address`` (the state in the URL), ``downloads``;
+``first_view`` draws the first view on the server. Below the fold, the aggregates and
+trials grids are built after the first view, and the parallel coordinates once seen.
 """
 
 from __future__ import annotations
@@ -45,23 +46,33 @@ from kuro.dashboard.pages.compare.group import (
 )
 from kuro.dashboard.pages.compare.parallel import parallel_panel, show_parallel
 from kuro.dashboard.pages.compare.provenance import provenance_view, show_provenance, tag_options
-from kuro.dashboard.pages.compare.winner import show_selection
+from kuro.dashboard.pages.compare.trials import show_trials, trial_grid
+from kuro.dashboard.pages.compare.winner import (
+    AGGREGATES,
+    aggregate_grid,
+    show_aggregates,
+    show_selection,
+)
 
 # The callbacks are named here too: tests and benchmarks call them as the page's.
 __all__ = [
     "DEFAULT_CURVES",
     "GROUP_FIELDS",
     "MAX_CURVE_EXPERIMENTS",
+    "aggregate_grid",
     "download",
     "layout",
     "load_comparison",
     "load_group",
+    "show_aggregates",
     "show_band_choice",
     "show_curves",
     "show_experiments",
     "show_parallel",
     "show_provenance",
     "show_selection",
+    "show_trials",
+    "trial_grid",
     "write_address",
 ]
 
@@ -142,14 +153,7 @@ def layout(**url_params: Any) -> html.Div:
                         [
                             dcc.Loading(html.Div(view["bars"], id="compare-bars")),
                             html.H3("Aggregates over trials", className="kuro-h3"),
-                            FilterGrid(
-                                "compare-aggregates",
-                                height=280,
-                                placeholder="Filter aggregates…",
-                                rowData=view["aggregate_rows"],
-                                columnDefs=view["aggregate_columns"],
-                                style=view["aggregate_style"],
-                            ),
+                            FilterGrid.lazy(AGGREGATES),
                         ],
                         id="compare-wins",
                         subtitle=html.Span(view["scope"], id="compare-scope"),
@@ -173,14 +177,7 @@ def layout(**url_params: Any) -> html.Div:
                     ),
                     section(
                         "Trials",
-                        FilterGrid(
-                            "compare-trials",
-                            height=300,
-                            placeholder="Filter trials…",
-                            rowData=view["trial_rows"],
-                            columnDefs=view["trial_columns"],
-                            style=view["trial_style"],
-                        ),
+                        FilterGrid.lazy("compare-trials"),
                         subtitle="Each trial's best value per metric; open a trial for its detail.",
                     ),
                     section(

@@ -1,5 +1,6 @@
-"""Which setting wins: verdict cards and forest charts per metric, the aggregates and
-trials grids and the JSON preview, for the selection (the group when none)."""
+"""Which setting wins: verdict cards and forest charts per metric, the aggregates grid
+(built after the page's first view, ``FilterGrid.lazy``: it sits below the charts) and the
+JSON preview, for the selection (the group when none); the trials grid is ``trials``."""
 
 from __future__ import annotations
 
@@ -13,23 +14,28 @@ from kuro.dashboard.components.cards import empty_state, note, verdict_card
 from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.figures.forest import forest_figure
-from kuro.dashboard.mount import PREFIX
 from kuro.dashboard.pages.compare.group import (
     GROUP_FIELDS,
     comparisons_from_store,
     in_scope,
     selected_ids,
 )
-from kuro.dashboard.pages.compare.provenance import tagged_trials, with_trial_columns
 from kuro.dashboard.stores import from_store, to_store
 from kuro.dashboard.tables import (
     aggregate_table,
     experiment_hovers,
     experiment_labels,
-    trial_table,
 )
 
-__all__ = ["SELECTION_VIEWS", "settings_by_metric", "show_selection"]
+__all__ = [
+    "AGGREGATES",
+    "SELECTION_VIEWS",
+    "aggregate_grid",
+    "settings_by_metric",
+    "show_selection",
+]
+
+AGGREGATES = "compare-aggregates"
 
 
 def settings_by_metric(
@@ -59,19 +65,12 @@ def settings_by_metric(
     Output("compare-selection", "children"),
     Output("compare-scope", "children"),
     Output("compare-bars", "children"),
-    Output(FilterGrid.ids.grid("compare-aggregates"), "rowData"),
-    Output(FilterGrid.ids.grid("compare-aggregates"), "columnDefs"),
-    Output(FilterGrid.ids.grid("compare-aggregates"), "style"),
-    Output(FilterGrid.ids.grid("compare-trials"), "rowData"),
-    Output(FilterGrid.ids.grid("compare-trials"), "columnDefs"),
-    Output(FilterGrid.ids.grid("compare-trials"), "style"),
     Output("compare-json", "children"),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
     Input("compare-comparison", "data"),
     Input("compare-metric-filter", "value"),
     Input("compare-group-by", "value"),
-    Input("compare-tag-filter", "value"),
     prevent_initial_call=True,  # the layout draws the first view
 )
 def show_selection(
@@ -80,19 +79,15 @@ def show_selection(
     stored_comparison: dict[str, Any] | None,
     names: list[str] | None,
     group_by: str | None = None,
-    tag: str | None = None,
 ) -> tuple:
-    """Verdicts, forest charts, aggregates, trials and JSON of the selection (the group
-    when none), by the chosen statistic, per setting (experiment or group-by value); the
-    trials grid lists only the trials with ``tag`` when one is chosen."""
+    """Verdicts, forest charts and JSON of the selection (the group when none), by the
+    chosen statistic, per setting (experiment or group-by value)."""
     if not stored:
-        empty = FilterGrid.fit(0)
-        return "", "", None, [], [], empty, [], [], empty, ""
+        return "", "", None, ""
     data = from_store(stored, GROUP_FIELDS)
     comparisons = comparisons_from_store(stored_comparison)
     ids = selected_ids(selected)
     experiments = in_scope(data, ids)
-    labels = experiment_labels(data["experiments"])
     statistic = statistic_text(comparisons.get("statistic", "best"), comparisons.get("step"))
     by_metric = settings_by_metric(data, comparisons, ids, group_by, names)
     forests, cards = [], []
@@ -134,10 +129,6 @@ def show_selection(
                 "Charts appear once trials complete with values of the chosen statistic.",
             )
         ]
-    aggregate_rows, aggregate_columns = aggregate_table(by_metric, statistic)
-    tagged = tagged_trials(experiments, tag)
-    trial_rows, trial_columns = trial_table(tagged, data["metrics"], labels, f"{PREFIX}trial/")
-    with_trial_columns(trial_rows, trial_columns, tagged)
     n = len(data["experiments"])
     selection = f"{len(ids)} of {n} selected" if ids else f"none of {n} selected"
     unit = f"settings of {group_by} (other keys pooled)" if group_by else "experiments"
@@ -163,12 +154,6 @@ def show_selection(
         selection,
         scope,
         panels,
-        aggregate_rows,
-        FilterGrid.titled(aggregate_columns),
-        FilterGrid.fit(len(aggregate_rows), max_height=380),
-        trial_rows,
-        FilterGrid.titled(trial_columns),
-        FilterGrid.fit(len(trial_rows), max_height=420),
         text,
     )
 
@@ -177,12 +162,48 @@ SELECTION_VIEWS = (
     "selection",
     "scope",
     "bars",
-    "aggregate_rows",
-    "aggregate_columns",
-    "aggregate_style",
-    "trial_rows",
-    "trial_columns",
-    "trial_style",
     "json",
 )
 """The keys of ``show_selection``'s outputs in ``first_view``."""
+
+
+def aggregate_grid(
+    selected: Any,
+    stored: dict[str, Any] | None,
+    stored_comparison: dict[str, Any] | None,
+    names: list[str] | None,
+    group_by: str | None = None,
+) -> dict[str, Any]:
+    """The aggregates grid's ``rowData``, ``columnDefs`` and ``style``: each setting of the
+    selection (the group when none) per metric, by the chosen statistic."""
+    if not stored:
+        return FilterGrid.content()
+    data = from_store(stored, GROUP_FIELDS)
+    comparisons = comparisons_from_store(stored_comparison)
+    statistic = statistic_text(comparisons.get("statistic", "best"), comparisons.get("step"))
+    by_metric = settings_by_metric(data, comparisons, selected_ids(selected), group_by, names)
+    rows, columns = aggregate_table(by_metric, statistic)
+    return FilterGrid.content(rows, columns, max_height=380)
+
+
+@callback(
+    Output(FilterGrid.place(AGGREGATES), "children"),
+    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    Input("compare-group", "data"),
+    Input("compare-comparison", "data"),
+    Input("compare-metric-filter", "value"),
+    Input("compare-group-by", "value"),
+    Input(FilterGrid.seen(AGGREGATES), "data"),
+    prevent_initial_call=True,  # built when first seen
+)
+def show_aggregates(
+    selected: Any,
+    stored: dict[str, Any] | None,
+    stored_comparison: dict[str, Any] | None,
+    names: list[str] | None,
+    group_by: str | None,
+    seen: bool,
+) -> Any:
+    """The aggregates grid, built when first seen; after that its rows follow the choices."""
+    grid = aggregate_grid(selected, stored, stored_comparison, names, group_by) if seen else {}
+    return FilterGrid.built(AGGREGATES, seen, grid, height=280, placeholder="Filter aggregates…")
