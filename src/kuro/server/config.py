@@ -59,7 +59,9 @@ def _postgresql(url: str) -> dict[str, Any]:
     if parts.scheme not in ("postgres", "postgresql"):
         raise ValueError(f"KURO_DATABASE_URL must start with postgresql://, not {parts.scheme}://")
     return {
-        "ENGINE": "django.db.backends.postgresql",
+        # Django's backend with a health check that asks the socket first (no SELECT 1 on
+        # every request while the connection is sound).
+        "ENGINE": "kuro.server.postgresql",
         "NAME": unquote(parts.path.lstrip("/")) or "kuro",
         "USER": unquote(parts.username or ""),
         "PASSWORD": unquote(parts.password or ""),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kuro.server.queue.selectors import prune_flags
 from kuro.server.queue.services import sweep_create, work_claim
@@ -80,3 +82,32 @@ def test_no_pruner_no_verdict():
     sweep = sweep_create(group="g", identifier="m", space=SPACE, objective="acc", max_configs=2)
     (trial,) = _running(sweep, 1, [0.1])
     assert prune_flags(trial_ids=[trial]) == [] and prune_flags(trial_ids=[]) == []
+
+
+def test_the_points_answer_names_the_trials_to_prune(api):
+    """``POST /points`` answers the verdicts on the batch's trials, read with the batch."""
+    sweep = _median_sweep()
+    good, bad = _running(sweep, 1, [0.5, 0.65]) + _running(sweep, 1, [0.1, 0.1])
+    series = [{"trial_id": t, "metric": "acc", "steps": [2], "values": [v]} for t, v in
+              ((good, 0.75), (bad, 0.1))]  # fmt: skip
+    body = {"batch_id": "b-1", "series": series}
+    assert api.post("/points", body) == (200, {"n_points": 2, "duplicate": False, "prune": [bad]})
+    resent = {"n_points": 0, "duplicate": True, "prune": []}
+    assert api.post("/points", body) == (200, resent)
+
+
+def test_a_batch_reads_its_prune_candidates_before_its_commit(api):
+    """Outside a sweep with a pruner, nothing is read for the verdict after the batch's
+    commit: the candidates came with the batch's own reads."""
+    sweep = sweep_create(group="g", identifier="m", space=SPACE, objective="acc", max_configs=2)
+    (trial,) = _running(sweep, 1, [0.1])
+    body = {"series": [{"trial_id": trial, "metric": "acc", "steps": [5], "values": [0.2]}]}
+    api.post("/points", body)  # the process's first batch may prune old batch ids after it
+    with CaptureQueriesContext(connection) as queries:
+        assert api.post("/points", body)[1]["prune"] == []
+    sql = [q["sql"] for q in queries.captured_queries]
+    # The batch's transaction ends with a COMMIT, or inside the test's with a RELEASE.
+    ends = ("COMMIT", "RELEASE SAVEPOINT")
+    commit = max(i for i, text in enumerate(sql) if any(e in text.upper() for e in ends))
+    assert any("queue_sweepconfig" in text for text in sql[: commit + 1]), sql
+    assert sql[commit + 1 :] == []

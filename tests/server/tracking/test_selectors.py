@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
 from kuro.core.errors import NotFound
+from kuro.server.tracking.models import Trial
 from kuro.server.tracking.selectors import (
     group_experiments,
     group_export,
     group_list,
     metric_history,
+    trial_detail,
     trial_summaries,
 )
+from kuro.server.tracking.selectors.trials import trial_dict
 from kuro.server.tracking.services import (
     PointSeries,
     experiment_get_or_create,
     points_ingest,
     trial_acquire,
+    trial_context_record,
     trial_end,
 )
 
@@ -160,3 +165,46 @@ def test_export_has_every_point_and_status():
     series = experiment["trials"][0]["series"]["loss"]
     assert series["values"] == [float(i) for i in range(3000)]
     assert len(series["times"]) == 3000
+
+
+def _detail_through_the_orm(trial_id):
+    """What ``trial_detail`` answers, read through the ORM's fields and converters."""
+    trial = Trial.objects.select_related("experiment__group", "package_set").get(pk=trial_id)
+    data = trial_dict(trial, trial_summaries(trial_ids=[trial_id]).get(trial_id))
+    experiment, package_set = trial.experiment, trial.package_set
+    data["group"] = experiment.group.name
+    data["identifier"] = experiment.identifier
+    data["hyper_parameters"] = experiment.hyper_parameters
+    data["context"] = trial.context and {
+        **trial.context,
+        "packages": [] if package_set is None else package_set.packages,
+        "packages_hash": None if package_set is None else package_set.key,
+    }
+    return data
+
+
+def test_trial_detail_answers_what_the_orm_reads():
+    """``trial_detail`` (in SQL) gives every field as the ORM reads it: aware times, JSON,
+    NaN summaries, a context with its packages; a trial with no worker, context or point."""
+    t = _trial(hp={"lr": 0.1, "layers": [2, 3], "name": "é"}, n_trials=3)
+    _log(t, "loss", [2.0, math.nan])
+    _log(t, "acc", [math.inf, 0.5])
+    trial_context_record(
+        trial_id=t.pk, context={"command": ["train.py"], "git": None}, packages=["b==1", "a==2"]
+    )
+    trial_end(trial_id=t.pk, status="failed", error="Traceback\n  boom")
+    bare = _trial(hp={"lr": 0.1, "layers": [2, 3], "name": "é"}, n_trials=3, worker="v")
+    queued = Trial.objects.create(experiment=t.experiment, number=2, status=Trial.Status.QUEUED)
+    for trial_id in (t.pk, bare.pk, queued.pk):
+        expected = json.dumps(_detail_through_the_orm(trial_id), sort_keys=True)
+        assert json.dumps(trial_detail(trial_id=trial_id), sort_keys=True) == expected
+    detail = trial_detail(trial_id=t.pk)
+    assert detail["context"]["packages"] == ["a==2", "b==1"]
+    assert detail["ended_at"].endswith("+00:00") and detail["worker"] == "w"
+    assert trial_detail(trial_id=queued.pk)["worker"] is None
+
+
+def test_trial_detail_of_a_missing_trial_is_not_found():
+    """An unknown id raises NotFound naming the trial."""
+    with pytest.raises(NotFound, match="trial 987654 does not exist"):
+        trial_detail(trial_id=987654)

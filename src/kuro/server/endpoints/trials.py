@@ -10,7 +10,7 @@ from ninja import Router
 
 from kuro.core.errors import InvalidInput
 from kuro.core.values import decode_value, decode_values
-from kuro.server.queue.selectors import prune_flags
+from kuro.server.queue.selectors import prune_candidates_query, prune_flags
 from kuro.server.queue.services import trial_end_requeued
 from kuro.server.tracking import selectors, services
 from kuro.server.tracking.schemas import (
@@ -87,6 +87,14 @@ def points_ingest(request: HttpRequest, body: BatchIn) -> dict[str, Any]:
         )
         for p in body.points
     ]
-    result = services.points_ingest(series=series, batch_id=body.batch_id)
-    prune = [] if result.duplicate else prune_flags(trial_ids=sorted({s.trial_id for s in series}))
+    trial_ids = sorted({s.trial_id for s in series})
+    # The prune verdict's first read travels with the batch's reads: a batch outside any
+    # sweep with a pruner costs no query for it.
+    also_read = [prune_candidates_query(trial_ids=trial_ids)] if trial_ids else []
+    result = services.points_ingest(series=series, batch_id=body.batch_id, also_read=also_read)
+    prune = (
+        []
+        if result.duplicate or not trial_ids
+        else prune_flags(trial_ids=trial_ids, candidates=result.read[0])
+    )
     return {"n_points": result.n_points, "duplicate": result.duplicate, "prune": prune}

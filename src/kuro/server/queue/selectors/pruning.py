@@ -4,38 +4,57 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connection
 
 from kuro.core.modes import best_of
-from kuro.server.queue.models import Sweep
+from kuro.server.queue.models import Sweep, SweepConfig
 from kuro.server.queue.studies import Run, make_pruner, prune_verdict
 from kuro.server.tracking.models import Trial
 from kuro.server.tracking.selectors import series_points
 
-__all__ = ["prune_flags"]
+__all__ = ["prune_candidates_query", "prune_flags"]
 
 # Runs that never started or whose work was queued again take no part in a verdict.
 _NOT_RUNS = (Trial.Status.QUEUED, Trial.Status.LOST)
 
 
-def prune_flags(*, trial_ids: list[int]) -> list[int]:
+def prune_candidates_query(*, trial_ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """SQL and parameters of the first read of ``prune_flags``: which of these trials are
+    running in a sweep with a pruner, as (trial id, sweep id) rows by trial id. A writer
+    that reads in one round trip (``POST /points``) runs it with its own reads and hands
+    the rows to ``prune_flags``: a batch outside any such sweep costs no query for it."""
+    t, c = Trial._meta.db_table, SweepConfig._meta.db_table
+    holes = ", ".join(["%s"] * len(trial_ids))
+    return (
+        f"SELECT t.id, c.sweep_id FROM {t} t "
+        f"JOIN {c} c ON c.experiment_id = t.experiment_id "
+        f"JOIN {Sweep._meta.db_table} s ON s.id = c.sweep_id "
+        f"WHERE t.id IN ({holes}) AND t.status = %s AND s.pruner <> %s ORDER BY t.id",
+        [*trial_ids, Trial.Status.RUNNING, Sweep.Pruner.NONE],
+    )
+
+
+def prune_flags(
+    *, trial_ids: Sequence[int], candidates: Sequence[tuple[int, int]] | None = None
+) -> list[int]:
     """Which of these running trials Optuna's pruner would stop now, judged against the
     other runs of their sweep (ordered by id) and their objective series.
 
     Four queries whatever the number of trials: the candidates with their sweeps, the
-    sweeps, the sweeps' runs and the runs' objective points.
+    sweeps, the sweeps' runs and the runs' objective points; three when the caller read
+    ``candidates`` already (the rows of ``prune_candidates_query``), none when there are
+    none.
     """
     if not trial_ids:
         return []
-    candidates = list(
-        Trial.objects.filter(
-            pk__in=trial_ids,
-            status=Trial.Status.RUNNING,
-            experiment__sweep_config__isnull=False,
-        )
-        .exclude(experiment__sweep_config__sweep__pruner=Sweep.Pruner.NONE)
-        .order_by("id")
-        .values_list("pk", "experiment__sweep_config__sweep_id")
-    )
+    if candidates is None:
+        sql, params = prune_candidates_query(trial_ids=trial_ids)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            candidates = cursor.fetchall()
     if not candidates:
         return []
     sweep_ids = sorted({sweep_id for _, sweep_id in candidates})

@@ -10,7 +10,7 @@ from django.db.models import Count
 from kuro.core.errors import NotFound
 from kuro.server.tracking.models import Experiment, Group, Metric, Trial
 from kuro.server.tracking.selectors.moments import iso
-from kuro.server.tracking.selectors.trials import trial_summaries
+from kuro.server.tracking.selectors.trials import trial_row, trial_summaries
 
 __all__ = ["experiment_detail", "experiment_dict", "group_experiments", "group_list"]
 
@@ -104,37 +104,8 @@ def group_experiments(*, group: str) -> dict[str, Any]:
     )
     summaries = trial_summaries(group_id=group_obj.pk)
     trials_of: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    for (
-        pk,
-        experiment_id,
-        number,
-        attempt,
-        worker,
-        status,
-        error,
-        extra,
-        *moments,
-    ) in trials:
-        created, started, ended, heartbeat, lease_expires = map(iso, moments)
-        # The fields and order of ``trials.trial_dict``.
-        trials_of[experiment_id].append(
-            {
-                "id": pk,
-                "experiment_id": experiment_id,
-                "number": number,
-                "attempt": attempt,
-                "worker": worker,
-                "status": status,
-                "error": error,
-                "extra": extra,
-                "created_at": created,
-                "started_at": started,
-                "ended_at": ended,
-                "heartbeat_at": heartbeat,
-                "lease_expires_at": lease_expires,
-                "summaries": summaries.get(pk) or {},
-            }
-        )
+    for row in trials:
+        trials_of[row[1]].append(trial_row(row, summaries.get(row[0])))
     out = []
     for pk, identifier, hyper_parameters, n_trials, created_at in experiments.values_list(
         "id", "identifier", "hyper_parameters", "n_trials", "created_at"

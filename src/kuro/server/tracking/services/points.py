@@ -53,9 +53,16 @@ class PointSeries:
 class IngestResult:
     n_points: int
     duplicate: bool
+    read: tuple[list[tuple], ...] = ()
+    """The rows of the caller's ``also_read``, in their order (none for a duplicate)."""
 
 
-def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None) -> IngestResult:
+def points_ingest(
+    *,
+    series: Sequence[PointSeries],
+    batch_id: str | None = None,
+    also_read: Sequence[Statement] = (),
+) -> IngestResult:
     """Upsert every point of ``series``; last write wins for a (trial, metric, step).
 
     With ``batch_id``, a batch already applied is recognised and not applied again, so a
@@ -67,7 +74,9 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
     (its trials locked, its batch id recorded, its metrics, summaries and the chunks it
     touches), one for all its writes; on PostgreSQL ``BEGIN`` goes with the first and
     ``COMMIT`` with the last (SQLite runs in this process). A batch that creates metrics
-    adds a few, one that merges packed chunks one.
+    adds a few, one that merges packed chunks one. The statements of ``also_read`` travel with
+    the batch's, in its transaction after its trials are locked (their rows are in
+    ``IngestResult.read``): what the answer needs costs no round trip of its own.
     """
     n_points = sum(len(s.steps) for s in series)
     limit = settings.KURO_LIMITS["max_batch_points"]
@@ -101,6 +110,7 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
         ]
     if by_name:
         reads.append(chunks_touched_query(series=by_name))
+    reads += also_read
     with statements_atomic() as tx, connection.cursor() as cursor:
         answers = iter(tx.run(cursor, reads))
         trials = next(answers) if trial_ids else []
@@ -111,6 +121,7 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
             (next(answers), next(answers), next(answers)) if trial_ids else ([], [], [])
         )
         touched = chunks_touched(next(answers) if by_name else [])
+        read = tuple(next(answers) for _ in also_read)
         if not recorded:
             return IngestResult(n_points=0, duplicate=True)
         metric_ids = _resolve_metrics(series, trials, metrics, links)
@@ -130,7 +141,7 @@ def points_ingest(*, series: Sequence[PointSeries], batch_id: str | None = None)
         ingest_batches_prune_due()
     except DatabaseError:  # the batch is stored: old ids are pruned another time
         logger.warning("pruning old batch ids failed", exc_info=True)
-    return IngestResult(n_points=n_points, duplicate=False)
+    return IngestResult(n_points=n_points, duplicate=False, read=read)
 
 
 def _lock_query(trial_ids: list[int]) -> Statement:

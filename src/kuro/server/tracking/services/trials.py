@@ -7,8 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from kuro.core.errors import Conflict, InvalidInput, LeaseLost, NotFound
@@ -100,24 +99,41 @@ def _acquire_once(
     now = timezone.now()
     Worker.objects.filter(pk=worker.pk).update(last_seen_at=now, active=True)
     trials = Trial.objects.filter(experiment=experiment)
-    mine = trials.filter(worker=worker, status=Trial.Status.RUNNING).order_by("number")
-    resumed = next((t for t in mine if _resumable(t, session, dead, now)), None)
-    if resumed is not None:
-        resumed.heartbeat_at = now
-        resumed.lease_expires_at = now + timedelta(seconds=trial_lease_seconds(resumed))
-        fields = ["heartbeat_at", "lease_expires_at"]
-        if session is not None:
-            resumed.session = session
-            fields.append("session")
-        resumed.save(update_fields=fields)
-        return resumed
-    queued = trials.filter(status=Trial.Status.QUEUED).order_by("number", "attempt").first()
-    if queued is not None:
-        return trial_start(trial=queued, worker=worker, now=now, session=session)
-    count = trials.exclude(status=Trial.Status.LOST).count()
+    # One read (in SQL: the ORM's cost here was the request's largest) says which of the
+    # steps below has anything to look at: a new trial, the common case, reads no rows.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(CASE WHEN status <> %s THEN 1 ELSE 0 END), 0), MAX(number), "
+            "COALESCE(SUM(CASE WHEN status = %s AND worker_id = %s THEN 1 ELSE 0 END), 0), "
+            "COALESCE(SUM(CASE WHEN status = %s THEN 1 ELSE 0 END), 0) "
+            f"FROM {Trial._meta.db_table} WHERE experiment_id = %s",
+            [
+                Trial.Status.LOST,
+                Trial.Status.RUNNING,
+                worker.pk,
+                Trial.Status.QUEUED,
+                experiment.pk,
+            ],
+        )
+        count, top, n_mine, n_queued = cursor.fetchone()
+    if n_mine:
+        mine = trials.filter(worker=worker, status=Trial.Status.RUNNING).order_by("number")
+        resumed = next((t for t in mine if _resumable(t, session, dead, now)), None)
+        if resumed is not None:
+            resumed.heartbeat_at = now
+            resumed.lease_expires_at = now + timedelta(seconds=trial_lease_seconds(resumed))
+            fields = ["heartbeat_at", "lease_expires_at"]
+            if session is not None:
+                resumed.session = session
+                fields.append("session")
+            resumed.save(update_fields=fields)
+            return resumed
+    if n_queued:
+        queued = trials.filter(status=Trial.Status.QUEUED).order_by("number", "attempt").first()
+        if queued is not None:
+            return trial_start(trial=queued, worker=worker, now=now, session=session)
     if count >= experiment.n_trials and not extra:
         return None
-    top = trials.aggregate(top=Max("number"))["top"]
     return Trial.objects.create(
         experiment=experiment,
         worker=worker,
