@@ -13,9 +13,10 @@ analysis where they are not separated), as on a finished sweep.
 For each it times what the compare page's callbacks do on the server, output serialized
 to JSON as Dash sends it: *open the group* (read the group with its per-trial summaries, the
 experiment table, the comparison of every setting on every metric, the verdicts and forest
-charts, the aggregates, the trials table and the parallel-coordinates chart) and *draw the
-curves of 20 selected experiments in mean mode* (the downsampled histories of their 100
-trials and the mean ± std figures). The baseline of each is the same work at one tenth of
+charts, the aggregates, the trials table, the JSON preview and the parallel-coordinates
+chart: the first view and what the page builds after it) and *draw the curves of 20
+selected experiments in mean mode* (the downsampled histories of their 100 trials and the
+mean ± std figures). The baseline of each is the same work at one tenth of
 the size: growth below 10x is sub-linear.
 """
 
@@ -126,6 +127,7 @@ def _timings(group: str) -> tuple[float, float, float, float]:
             compare.show_selection(None, data, comparison, None),
             compare.aggregate_grid(None, data, comparison, None),
             compare.trial_grid(None, data),
+            compare.show_json(None, data),
             compare.show_parallel(data, data["metrics"][0]["name"]),
         ]
         to_json_plotly([data, out])

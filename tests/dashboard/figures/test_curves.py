@@ -37,9 +37,9 @@ EXPERIMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("aggregation", "n_traces"), [("all", 4), ("best", 2), ("mean", 6)])
+@pytest.mark.parametrize(("aggregation", "n_traces"), [("all", 4), ("best", 2), ("mean", 4)])
 def test_trace_count_by_aggregation(aggregation, n_traces):
-    """All trials: one trace each; best: one per experiment; mean: band pair + mean line."""
+    """All trials: one trace each; best: one per experiment; mean: a band and a mean line."""
     figure, info = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation=aggregation)
     assert len(figure["data"]) == n_traces
     assert not info["sampled"]
@@ -54,13 +54,16 @@ def test_best_mode_draws_the_best_trial():
 def test_mean_band_is_std_around_mean():
     """The mean line is the per-step mean and the band ± std; NaN leaves a gap as None."""
     figure, _ = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation="mean")
-    upper, lower, mean = figure["data"][:3]
+    band, mean = figure["data"][:2]
     assert mean["y"] == [2.0, 3.0, 4.0]
-    assert upper["y"][0] == pytest.approx(2 + 2**0.5)
-    assert lower["fill"] == "tonexty"
-    second_mean = figure["data"][5]
+    # One closed shape: along the upper edge, back along the lower one.
+    assert band["fill"] == "toself" and band["meta"] == "band"
+    assert band["x"] == [0, 1, 2, 2, 1, 0]
+    r = 2**0.5
+    assert band["y"] == pytest.approx([2 + r, 3 + r, 4 + r, 4 - r, 3 - r, 2 - r])
+    second_band, second_mean = figure["data"][2:]
     assert second_mean["y"] == [1.0, 1.0, 2.0]
-    assert figure["data"][3]["y"][2] == 2.0  # one finite value: zero-width band
+    assert second_band["y"][2:4] == [2.0, 2.0]  # one finite value: zero-width band
 
 
 def test_minmax_band():
@@ -68,8 +71,7 @@ def test_minmax_band():
     figure, _ = curve_figure(
         metric="loss", experiments=EXPERIMENTS[:1], aggregation="mean", band_kind="minmax"
     )
-    assert figure["data"][0]["y"] == [3.0, 4.0, 5.0]
-    assert figure["data"][1]["y"] == [1.0, 2.0, 3.0]
+    assert figure["data"][0]["y"] == [3.0, 4.0, 5.0, 3.0, 2.0, 1.0]  # max, then min back
 
 
 def test_smoothing_log_and_time_axis():
@@ -111,7 +113,7 @@ def test_mean_of_long_series_is_downsampled_keeping_extremes():
     figure, info = curve_figure(
         metric="loss", experiments=experiments, aggregation="mean", max_points=1000
     )
-    mean = figure["data"][2]
+    mean = figure["data"][1]
     assert len(mean["x"]) <= 1000
     assert max(mean["y"]) == 50.0 and 2345 in mean["x"]
     assert info["sampled"]
@@ -146,3 +148,36 @@ def test_legend_rows_have_their_room_below_the_plot():
     assert len(plots) == 1  # the same plot height
     assert one["layout"]["margin"]["b"] <= two["layout"]["margin"]["b"]
     assert two["layout"]["margin"]["b"] < long["layout"]["margin"]["b"]  # a row each
+
+
+def test_values_are_sent_to_seven_significant_digits():
+    """A curve's values go to the browser rounded to 7 significant digits (a float32's,
+    finer than any chart shows): about half the characters of a float64's."""
+    values = [2.0636520393610747, 1 / 3, -12345.678912, 1e-9 / 7]
+    experiments = [_experiment(1, [_series(values)])]
+    figure, _ = curve_figure(metric="loss", experiments=experiments, aggregation="all")
+    assert figure["data"][0]["y"] == [2.063652, 0.3333333, -12345.68, 1.428571e-10]
+
+
+def test_mean_hover_counts_trials_once_when_every_step_has_all():
+    """The mean's hover says of how many trials it is: in its template when every step has
+    them all, per point (``customdata``) when some step has fewer."""
+    figure, _ = curve_figure(metric="loss", experiments=EXPERIMENTS, aggregation="mean")
+    full, partial = figure["data"][1], figure["data"][3]
+    assert "customdata" not in full and "(n=2)" in full["hovertemplate"]
+    assert partial["customdata"] == [2, 2, 1]
+    assert "%{customdata}" in partial["hovertemplate"]
+
+
+def test_band_gaps_split_its_shape():
+    """Steps where the band has no finite edge split it: each run is its own closed shape,
+    a None between them, so no fill spans the gap."""
+    experiments = [
+        _experiment(1, [_series([1.0, math.nan, 3.0, 4.0]), _series([3.0, math.nan, 5.0, 6.0])])
+    ]
+    figure, _ = curve_figure(
+        metric="loss", experiments=experiments, aggregation="mean", band_kind="minmax"
+    )
+    band = figure["data"][0]
+    assert band["x"] == [0, 0, None, 2, 3, 3, 2]
+    assert band["y"] == pytest.approx([3.0, 1.0, None, 5.0, 6.0, 4.0, 3.0])

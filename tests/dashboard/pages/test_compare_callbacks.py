@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from dash import no_update
 from plotly.io.json import to_json_plotly
 
 from kuro.dashboard import create_app
@@ -62,7 +63,7 @@ def test_single_group_is_picked_and_loaded(compare):
     )
     charts = json.loads(_text(charts))
     figure = charts["props"]["children"][0]["props"]["children"][0]["props"]["figure"]
-    assert len(figure["data"]) == 3 and figure["data"][2]["y"] == [2.0, 1.0]
+    assert len(figure["data"]) == 2 and figure["data"][1]["y"] == [2.0, 1.0]
 
 
 def test_unknown_group_is_an_error_state(compare):
@@ -203,3 +204,32 @@ def test_lazy_grids_are_not_in_the_first_view(compare):
         assert f'"{grid}-place"' in text
         assert f'"aio_id": "{grid}"' not in text
     assert '"aio_id": "compare-experiments"' in text
+
+
+def test_json_preview_waits_until_seen(compare):
+    """The layout holds the JSON preview's place, not its text (built once seen); seen, it
+    is the selection's experiments with their trials' summaries."""
+    kept = _log("g", {"lr": 0.1}, [[0.5, 0.9], [0.5, 0.8]])
+    _log("g", {"lr": 0.2}, [[0.4, 0.7]])
+    page = json.loads(_text(compare.layout(group="g")))
+    (preview,) = _find(page, "compare-json")
+    assert preview["props"]["children"] == ""
+    data, *_ = compare.load_group("g", 0, 0)
+    assert compare.show_json(None, data, False) is no_update
+    text = compare.show_json([{"id": kept.pk}], data, True)
+    document = json.loads(text)
+    assert document["group"] == "g" and [e["id"] for e in document["experiments"]] == [kept.pk]
+    assert document["experiments"][0]["trials"][0]["summaries"]["acc"]["best"] == 0.9
+    assert len(json.loads(compare.show_json(None, data, True))["experiments"]) == 2
+
+
+def _find(node, component_id):
+    """The components of a layout (as JSON) with the id ``component_id``."""
+    if isinstance(node, dict):
+        if node.get("props", {}).get("id") == component_id:
+            yield node
+        for value in node.values():
+            yield from _find(value, component_id)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _find(value, component_id)

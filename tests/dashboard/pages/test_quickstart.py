@@ -29,7 +29,7 @@ def test_quickstart_then_dash_index(page, live_kuro, tmp_path):
     page.page.wait_for_function(
         """() => {
             const plots = Array.from(document.querySelectorAll('#compare-curves .js-plotly-plot'));
-            return plots.length === 2 && plots.every(gd => gd.data && gd.data.length === 6);
+            return plots.length === 2 && plots.every(gd => gd.data && gd.data.length === 4);
         }"""
     )
     titles = sorted(p["meta"] for p in page.plots("#compare-curves"))

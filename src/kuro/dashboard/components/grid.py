@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, Patch, callback, ctx, dcc, html, no_update, set_props
+from dash import MATCH, Input, Output, Patch, callback, dcc, html, no_update
 
 from kuro.dashboard.components.ids import part_id
 
@@ -29,8 +29,8 @@ class FilterGrid(html.Div):
     def lazy(aio_id: str) -> html.Div:
         """The place of a grid built after the page's first view, once the browser is idle
         or the place is scrolled into view (``assets/lazy_charts.js`` sets the store
-        ``FilterGrid.seen(aio_id)``): a note until then. A callback with that store among its
-        inputs returns ``FilterGrid.built(...)`` into ``FilterGrid.place(aio_id)``."""
+        ``FilterGrid.seen(aio_id)``): a note until then. ``FilterGrid.build_when_seen``
+        registers what builds it there."""
         waiting = html.P("Drawn in a moment.", className="kuro-muted")
         attributes: dict[str, Any] = {
             "data-kuro-lazy": FilterGrid.seen(aio_id),
@@ -52,17 +52,29 @@ class FilterGrid(html.Div):
         return f"{aio_id}-place"
 
     @staticmethod
-    def built(aio_id: str, seen: bool, grid: dict[str, Any], **options: Any) -> Any:
-        """What a callback returns into a lazy grid's place: nothing before it is seen; the
-        grid (``FilterGrid(aio_id, **options, **grid)``) when it was just seen; after that
-        nothing, the grid's own ``grid`` props set instead (its sort, filter and scroll stay).
-        """
-        if not seen:
-            return no_update
-        if f"{FilterGrid.seen(aio_id)}.data" in ctx.triggered_prop_ids:
-            return FilterGrid(aio_id, **options, **grid)
-        set_props(FilterGrid.ids.grid(aio_id), grid)
-        return no_update
+    def build_when_seen(aio_id: str, **options: Any) -> None:
+        """Register the callback that builds the lazy grid ``aio_id`` (``FilterGrid(aio_id,
+        **options)``, without rows) in its place once seen. Its rows come from a callback
+        with outputs on the grid's ``FILLED`` props and no ``prevent_initial_call``: Dash
+        calls it when the grid appears (with what the inputs are then), and again whenever
+        they change, never while the grid is not there; the grid's sort, filter and scroll
+        stay."""
+
+        @callback(
+            Output(FilterGrid.place(aio_id), "children"),
+            Input(FilterGrid.seen(aio_id), "data"),
+            prevent_initial_call=True,
+        )
+        def build(seen: bool) -> Any:
+            return FilterGrid(aio_id, **options) if seen else no_update
+
+    FILLED = ("rowData", "columnDefs", "style")
+    """The props of a grid that ``FilterGrid.content`` makes, in the order of ``filled``."""
+
+    @staticmethod
+    def filled(content: dict[str, Any]) -> tuple[Any, ...]:
+        """``FilterGrid.content(...)`` as the values of outputs on ``FILLED``."""
+        return tuple(content[prop] for prop in FilterGrid.FILLED)
 
     @staticmethod
     def titled(columns: Sequence[Any]) -> list[dict[str, Any]]:

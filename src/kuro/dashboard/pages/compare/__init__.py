@@ -11,7 +11,8 @@ serve: ``controls`` (toolbar, curve controls, guide), ``group`` (the stores and 
 experiment grid), ``winner`` (verdicts, forest charts, aggregates, JSON), ``trials`` (the
 trials grid), ``curves``, ``parallel``, ``address`` (the state in the URL), ``downloads``;
 ``first_view`` draws the first view on the server. Below the fold, the aggregates and
-trials grids are built after the first view, and the parallel coordinates once seen.
+trials grids are built after the first view, the parallel coordinates and the JSON preview
+once seen.
 """
 
 from __future__ import annotations
@@ -50,7 +51,9 @@ from kuro.dashboard.pages.compare.trials import show_trials, trial_grid
 from kuro.dashboard.pages.compare.winner import (
     AGGREGATES,
     aggregate_grid,
+    json_preview,
     show_aggregates,
+    show_json,
     show_selection,
 )
 
@@ -68,6 +71,7 @@ __all__ = [
     "show_band_choice",
     "show_curves",
     "show_experiments",
+    "show_json",
     "show_parallel",
     "show_provenance",
     "show_selection",
@@ -188,14 +192,7 @@ def layout(**url_params: Any) -> html.Div:
                     ),
                     section(
                         "Raw data",
-                        html.Details(
-                            [
-                                html.Summary(
-                                    "JSON of the selection (summaries; downloads hold every point)"
-                                ),
-                                html.Pre(view["json"], id="compare-json", className="kuro-json"),
-                            ],
-                        ),
+                        json_preview(),
                         subtitle=[
                             "Downloads hold every point, in the kuro.export/1 schema (CSV: one "
                             "row per point); the comparison CSV is the aggregates table. From a "

@@ -36,15 +36,16 @@ def trial_grid(selected: Any, stored: dict[str, Any] | None, tag: str | None = N
     return FilterGrid.content(rows, columns, max_height=420)
 
 
+FilterGrid.build_when_seen(GRID, height=300, placeholder="Filter trials…")
+
+
 @callback(
-    Output(FilterGrid.place(GRID), "children"),
+    *(Output(FilterGrid.ids.grid(GRID), prop) for prop in FilterGrid.FILLED),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
     Input("compare-tag-filter", "value"),
-    Input(FilterGrid.seen(GRID), "data"),
-    prevent_initial_call=True,  # built when first seen
 )
-def show_trials(selected: Any, stored: dict[str, Any] | None, tag: str | None, seen: bool) -> Any:
-    """The trials grid, built when first seen; after that its rows follow the selection."""
-    grid = trial_grid(selected, stored, tag) if seen else {}
-    return FilterGrid.built(GRID, seen, grid, height=300, placeholder="Filter trials…")
+def show_trials(selected: Any, stored: dict[str, Any] | None, tag: str | None) -> tuple[Any, ...]:
+    """The trials grid's rows, once it is built (``FilterGrid.build_when_seen``) and
+    whenever the selection or the tag changes."""
+    return FilterGrid.filled(trial_grid(selected, stored, tag))

@@ -1,13 +1,14 @@
 """Which setting wins: verdict cards and forest charts per metric, the aggregates grid
 (built after the page's first view, ``FilterGrid.lazy``: it sits below the charts) and the
-JSON preview, for the selection (the group when none); the trials grid is ``trials``."""
+JSON preview (built once its section comes into view: ``json_preview``), for the selection
+(the group when none); the trials grid is ``trials``."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
-from dash import Input, Output, callback, html
+from dash import Input, Output, callback, dcc, html, no_update
 
 from kuro.dashboard.comparison import settings, statistic_text
 from kuro.dashboard.components.cards import empty_state, note, verdict_card
@@ -31,11 +32,15 @@ __all__ = [
     "AGGREGATES",
     "SELECTION_VIEWS",
     "aggregate_grid",
+    "json_preview",
     "settings_by_metric",
+    "show_json",
     "show_selection",
 ]
 
 AGGREGATES = "compare-aggregates"
+JSON_SEEN = "compare-json-seen"
+_JSON_LIMIT = 200_000  # characters shown; the downloads hold everything
 
 
 def settings_by_metric(
@@ -65,7 +70,6 @@ def settings_by_metric(
     Output("compare-selection", "children"),
     Output("compare-scope", "children"),
     Output("compare-bars", "children"),
-    Output("compare-json", "children"),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
     Input("compare-comparison", "data"),
@@ -80,14 +84,13 @@ def show_selection(
     names: list[str] | None,
     group_by: str | None = None,
 ) -> tuple:
-    """Verdicts, forest charts and JSON of the selection (the group when none), by the
-    chosen statistic, per setting (experiment or group-by value)."""
+    """Verdicts and forest charts of the selection (the group when none), by the chosen
+    statistic, per setting (experiment or group-by value)."""
     if not stored:
-        return "", "", None, ""
+        return "", "", None
     data = from_store(stored, GROUP_FIELDS)
     comparisons = comparisons_from_store(stored_comparison)
     ids = selected_ids(selected)
-    experiments = in_scope(data, ids)
     statistic = statistic_text(comparisons.get("statistic", "best"), comparisons.get("step"))
     by_metric = settings_by_metric(data, comparisons, ids, group_by, names)
     forests, cards = [], []
@@ -139,31 +142,10 @@ def show_selection(
         else f"Over all {n} experiments of the group, as {unit} (select rows to narrow); "
         f"mean of {statistic} over complete trials, with its 95% interval."
     )
-    preview = {"group": data["group"], "metrics": data["metrics"], "experiments": experiments}
-    # Encoded only as far as it is shown: a large group's whole text took a second.
-    pieces, size = [], 0
-    for piece in json.JSONEncoder(indent=1).iterencode(to_store(preview, GROUP_FIELDS)):
-        pieces.append(piece)
-        size += len(piece)
-        if size > 200_000:
-            break
-    text = "".join(pieces)
-    if size > 200_000:
-        text = text[:200_000] + "\n… (cut here; download the JSON for everything)"
-    return (
-        selection,
-        scope,
-        panels,
-        text,
-    )
+    return selection, scope, panels
 
 
-SELECTION_VIEWS = (
-    "selection",
-    "scope",
-    "bars",
-    "json",
-)
+SELECTION_VIEWS = ("selection", "scope", "bars")
 """The keys of ``show_selection``'s outputs in ``first_view``."""
 
 
@@ -186,15 +168,16 @@ def aggregate_grid(
     return FilterGrid.content(rows, columns, max_height=380)
 
 
+FilterGrid.build_when_seen(AGGREGATES, height=280, placeholder="Filter aggregates…")
+
+
 @callback(
-    Output(FilterGrid.place(AGGREGATES), "children"),
+    *(Output(FilterGrid.ids.grid(AGGREGATES), prop) for prop in FilterGrid.FILLED),
     Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
     Input("compare-group", "data"),
     Input("compare-comparison", "data"),
     Input("compare-metric-filter", "value"),
     Input("compare-group-by", "value"),
-    Input(FilterGrid.seen(AGGREGATES), "data"),
-    prevent_initial_call=True,  # built when first seen
 )
 def show_aggregates(
     selected: Any,
@@ -202,8 +185,53 @@ def show_aggregates(
     stored_comparison: dict[str, Any] | None,
     names: list[str] | None,
     group_by: str | None,
-    seen: bool,
-) -> Any:
-    """The aggregates grid, built when first seen; after that its rows follow the choices."""
-    grid = aggregate_grid(selected, stored, stored_comparison, names, group_by) if seen else {}
-    return FilterGrid.built(AGGREGATES, seen, grid, height=280, placeholder="Filter aggregates…")
+) -> tuple[Any, ...]:
+    """The aggregates grid's rows, once it is built (``FilterGrid.build_when_seen``) and
+    whenever the choices change."""
+    return FilterGrid.filled(aggregate_grid(selected, stored, stored_comparison, names, group_by))
+
+
+def json_preview() -> html.Details:
+    """The JSON preview's section: closed, its text filled in by ``show_json`` once the
+    section comes into view (``assets/lazy_charts.js`` sets ``JSON_SEEN``). Built with the
+    first view it was the largest part of the page (about 120 kB for 20 settings x 5
+    trials), for a section at the bottom that starts closed."""
+    attributes: dict[str, Any] = {"data-kuro-lazy": JSON_SEEN}
+    return html.Details(
+        [
+            html.Summary("JSON of the selection (summaries; downloads hold every point)"),
+            dcc.Store(id=JSON_SEEN, data=False),
+            html.Pre("", id="compare-json", className="kuro-json"),
+        ],
+        **attributes,
+    )
+
+
+@callback(
+    Output("compare-json", "children"),
+    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+    Input("compare-group", "data"),
+    Input(JSON_SEEN, "data"),
+    prevent_initial_call=True,  # built when first seen
+)
+def show_json(selected: Any, stored: dict[str, Any] | None, seen: bool = True) -> Any:
+    """The JSON of the selection (the group when none): its group, metrics and experiments
+    with their trials' summaries, cut at ``_JSON_LIMIT`` characters."""
+    if not seen:
+        return no_update
+    if not stored:
+        return ""
+    data = from_store(stored, GROUP_FIELDS)
+    experiments = in_scope(data, selected_ids(selected))
+    preview = {"group": data["group"], "metrics": data["metrics"], "experiments": experiments}
+    # Encoded only as far as it is shown: a large group's whole text took a second.
+    pieces, size = [], 0
+    for piece in json.JSONEncoder(indent=1).iterencode(to_store(preview, GROUP_FIELDS)):
+        pieces.append(piece)
+        size += len(piece)
+        if size > _JSON_LIMIT:
+            break
+    text = "".join(pieces)
+    if size > _JSON_LIMIT:
+        text = text[:_JSON_LIMIT] + "\n… (cut here; download the JSON for everything)"
+    return text
