@@ -3,13 +3,16 @@ at once, or once scrolled into view (``FilterGrid.lazy``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
 from dash import MATCH, Input, Output, Patch, callback, dcc, html, no_update
 
 from kuro.dashboard.components.ids import part_id
+from kuro.dashboard.components.lazy import when_seen
+
+_FILLED = ("rowData", "columnDefs", "style")  # what ``FilterGrid.content`` makes
 
 __all__ = ["FilterGrid"]
 
@@ -32,16 +35,8 @@ class FilterGrid(html.Div):
         ``FilterGrid.seen(aio_id)``): a note until then. ``FilterGrid.build_when_seen``
         registers what builds it there."""
         waiting = html.P("Drawn in a moment.", className="kuro-muted")
-        attributes: dict[str, Any] = {
-            "data-kuro-lazy": FilterGrid.seen(aio_id),
-            "data-kuro-idle": "",
-        }
-        return html.Div(
-            [
-                dcc.Store(id=FilterGrid.seen(aio_id), data=False),
-                html.Div(waiting, id=FilterGrid.place(aio_id), **attributes),
-            ]
-        )
+        seen, attributes = when_seen(FilterGrid.seen(aio_id), idle=True)
+        return html.Div([seen, html.Div(waiting, id=FilterGrid.place(aio_id), **attributes)])
 
     @staticmethod
     def seen(aio_id: str) -> str:
@@ -52,13 +47,18 @@ class FilterGrid(html.Div):
         return f"{aio_id}-place"
 
     @staticmethod
-    def build_when_seen(aio_id: str, **options: Any) -> None:
-        """Register the callback that builds the lazy grid ``aio_id`` (``FilterGrid(aio_id,
-        **options)``, without rows) in its place once seen. Its rows come from a callback
-        with outputs on the grid's ``FILLED`` props and no ``prevent_initial_call``: Dash
-        calls it when the grid appears (with what the inputs are then), and again whenever
-        they change, never while the grid is not there; the grid's sort, filter and scroll
-        stay."""
+    def build_when_seen(
+        aio_id: str,
+        content: Callable[..., dict[str, Any]],
+        sources: Sequence[tuple[Any, str]],
+        **options: Any,
+    ) -> None:
+        """Register the callbacks of the lazy grid ``aio_id``: one builds it in its place once
+        seen (``FilterGrid(aio_id, **options)``, without rows); the other sets its rows,
+        headers and style to ``content(*values)`` (a ``FilterGrid.content``) of the
+        ``sources`` ((component id, prop) pairs). Dash calls the second when the grid appears
+        (with the values as they are then) and whenever they change, never while the grid is
+        not there; the grid's sort, filter and scroll stay."""
 
         @callback(
             Output(FilterGrid.place(aio_id), "children"),
@@ -68,13 +68,13 @@ class FilterGrid(html.Div):
         def build(seen: bool) -> Any:
             return FilterGrid(aio_id, **options) if seen else no_update
 
-    FILLED = ("rowData", "columnDefs", "style")
-    """The props of a grid that ``FilterGrid.content`` makes, in the order of ``filled``."""
-
-    @staticmethod
-    def filled(content: dict[str, Any]) -> tuple[Any, ...]:
-        """``FilterGrid.content(...)`` as the values of outputs on ``FILLED``."""
-        return tuple(content[prop] for prop in FilterGrid.FILLED)
+        @callback(
+            *(Output(FilterGrid.ids.grid(aio_id), prop) for prop in _FILLED),
+            *(Input(component, prop) for component, prop in sources),
+        )
+        def fill(*values: Any) -> tuple[Any, ...]:
+            filled = content(*values)
+            return tuple(filled[prop] for prop in _FILLED)
 
     @staticmethod
     def titled(columns: Sequence[Any]) -> list[dict[str, Any]]:

@@ -47,12 +47,11 @@ from kuro.dashboard.pages.compare.group import (
 )
 from kuro.dashboard.pages.compare.parallel import parallel_panel, show_parallel
 from kuro.dashboard.pages.compare.provenance import provenance_view, show_provenance, tag_options
-from kuro.dashboard.pages.compare.trials import show_trials, trial_grid
+from kuro.dashboard.pages.compare.trials import trial_grid
 from kuro.dashboard.pages.compare.winner import (
     AGGREGATES,
     aggregate_grid,
     json_preview,
-    show_aggregates,
     show_json,
     show_selection,
 )
@@ -67,7 +66,6 @@ __all__ = [
     "layout",
     "load_comparison",
     "load_group",
-    "show_aggregates",
     "show_band_choice",
     "show_curves",
     "show_experiments",
@@ -75,7 +73,6 @@ __all__ = [
     "show_parallel",
     "show_provenance",
     "show_selection",
-    "show_trials",
     "trial_grid",
     "write_address",
 ]

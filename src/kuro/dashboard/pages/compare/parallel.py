@@ -13,6 +13,7 @@ from dash import Input, Output, callback, dcc, html, no_update
 from kuro.dashboard.aggregation import differing_keys
 from kuro.dashboard.components.cards import empty_state
 from kuro.dashboard.components.chart import chart
+from kuro.dashboard.components.lazy import when_seen
 from kuro.dashboard.figures.parallel import parallel_figure
 from kuro.dashboard.pages.compare.group import GROUP_FIELDS
 from kuro.dashboard.stores import from_store
@@ -25,13 +26,8 @@ SEEN = "compare-parallel-seen"
 def parallel_panel() -> html.Div:
     """The chart's place, a note until it comes into view, and the store that says so."""
     waiting = html.P("Drawn when scrolled into view.", className="kuro-muted")
-    attributes: dict[str, Any] = {"data-kuro-lazy": SEEN}
-    return html.Div(
-        [
-            dcc.Store(id=SEEN, data=False),
-            dcc.Loading(html.Div(waiting, id="compare-parallel", **attributes)),
-        ]
-    )
+    seen, attributes = when_seen(SEEN)
+    return html.Div([seen, dcc.Loading(html.Div(waiting, id="compare-parallel", **attributes))])
 
 
 @callback(

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Input, Output, callback
-
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.mount import PREFIX
 from kuro.dashboard.pages.compare.group import GROUP_FIELDS, in_scope, selected_ids
@@ -17,7 +15,7 @@ from kuro.dashboard.pages.compare.provenance import tagged_trials, with_trial_co
 from kuro.dashboard.stores import from_store
 from kuro.dashboard.tables import experiment_labels, trial_table
 
-__all__ = ["GRID", "show_trials", "trial_grid"]
+__all__ = ["GRID", "trial_grid"]
 
 GRID = "compare-trials"
 
@@ -36,16 +34,14 @@ def trial_grid(selected: Any, stored: dict[str, Any] | None, tag: str | None = N
     return FilterGrid.content(rows, columns, max_height=420)
 
 
-FilterGrid.build_when_seen(GRID, height=300, placeholder="Filter trials…")
-
-
-@callback(
-    *(Output(FilterGrid.ids.grid(GRID), prop) for prop in FilterGrid.FILLED),
-    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
-    Input("compare-group", "data"),
-    Input("compare-tag-filter", "value"),
+FilterGrid.build_when_seen(
+    GRID,
+    trial_grid,
+    [
+        (FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+        ("compare-group", "data"),
+        ("compare-tag-filter", "value"),
+    ],
+    height=300,
+    placeholder="Filter trials…",
 )
-def show_trials(selected: Any, stored: dict[str, Any] | None, tag: str | None) -> tuple[Any, ...]:
-    """The trials grid's rows, once it is built (``FilterGrid.build_when_seen``) and
-    whenever the selection or the tag changes."""
-    return FilterGrid.filled(trial_grid(selected, stored, tag))

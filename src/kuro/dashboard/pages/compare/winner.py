@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from dash import Input, Output, callback, dcc, html, no_update
+from dash import Input, Output, callback, html, no_update
 
 from kuro.dashboard.comparison import settings, statistic_text
 from kuro.dashboard.components.cards import empty_state, note, verdict_card
 from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.grid import FilterGrid
+from kuro.dashboard.components.lazy import when_seen
 from kuro.dashboard.figures.forest import forest_figure
 from kuro.dashboard.pages.compare.group import (
     GROUP_FIELDS,
@@ -168,27 +169,19 @@ def aggregate_grid(
     return FilterGrid.content(rows, columns, max_height=380)
 
 
-FilterGrid.build_when_seen(AGGREGATES, height=280, placeholder="Filter aggregates…")
-
-
-@callback(
-    *(Output(FilterGrid.ids.grid(AGGREGATES), prop) for prop in FilterGrid.FILLED),
-    Input(FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
-    Input("compare-group", "data"),
-    Input("compare-comparison", "data"),
-    Input("compare-metric-filter", "value"),
-    Input("compare-group-by", "value"),
+FilterGrid.build_when_seen(
+    AGGREGATES,
+    aggregate_grid,
+    [
+        (FilterGrid.ids.grid("compare-experiments"), "selectedRows"),
+        ("compare-group", "data"),
+        ("compare-comparison", "data"),
+        ("compare-metric-filter", "value"),
+        ("compare-group-by", "value"),
+    ],
+    height=280,
+    placeholder="Filter aggregates…",
 )
-def show_aggregates(
-    selected: Any,
-    stored: dict[str, Any] | None,
-    stored_comparison: dict[str, Any] | None,
-    names: list[str] | None,
-    group_by: str | None,
-) -> tuple[Any, ...]:
-    """The aggregates grid's rows, once it is built (``FilterGrid.build_when_seen``) and
-    whenever the choices change."""
-    return FilterGrid.filled(aggregate_grid(selected, stored, stored_comparison, names, group_by))
 
 
 def json_preview() -> html.Details:
@@ -196,11 +189,11 @@ def json_preview() -> html.Details:
     section comes into view (``assets/lazy_charts.js`` sets ``JSON_SEEN``). Built with the
     first view it was the largest part of the page (about 120 kB for 20 settings x 5
     trials), for a section at the bottom that starts closed."""
-    attributes: dict[str, Any] = {"data-kuro-lazy": JSON_SEEN}
+    seen, attributes = when_seen(JSON_SEEN)
     return html.Details(
         [
             html.Summary("JSON of the selection (summaries; downloads hold every point)"),
-            dcc.Store(id=JSON_SEEN, data=False),
+            seen,
             html.Pre("", id="compare-json", className="kuro-json"),
         ],
         **attributes,
