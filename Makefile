@@ -48,7 +48,7 @@ chromium:
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
 
-bench: $(STAMP)
+bench: $(STAMP) chromium
 	$(BIN)/python -m benchmarks
 
 # The dashboard's partial plotly.js (only the trace types Kuro draws), rebuilt from the npm
