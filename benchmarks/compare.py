@@ -11,10 +11,11 @@ the baseline. Each figure is the median of five runs, from navigation to:
   every setting and the default curves (top 5 settings) with their lines, although the
   charts are below the fold;
 - all drawn: then the aggregates and trials grids too, with rows. They are built after the
-  first view (``FilterGrid.lazy``: once the browser is idle, or when scrolled to, whichever
-  comes first; ``assets/lazy_charts.js``), and nothing is scrolled here; before, they were
-  part of the first view. The parallel coordinates further down, drawn only when scrolled
-  to, are left out, as before. The target is the first view's.
+  first view (``FilterGrid.lazy``: as soon as the page's charts are drawn, or when scrolled
+  to, whichever comes first; ``assets/lazy_charts.js``), and nothing is scrolled here;
+  before, they were part of the first view. The parallel coordinates further down, drawn
+  only when scrolled to, are left out, as before. The issue's target (under 1.5 s, the
+  page fully drawn) is this figure's.
 
 The page's first view comes in its index page, built on the server while the browser
 evaluates the scripts (``kuro.dashboard.index_page``). Each of these, twice:
@@ -214,7 +215,7 @@ def run() -> None:
         short = kind.split()[0]
         first, every = 2 * k, 2 * k + 1
         figure(f"compare page first view, 1x{TRIALS}, {kind}", baseline[first], "s")
-        figure(f"compare page first view, {SETTINGS}x{TRIALS}, {kind}", full[first], "s", target)
+        figure(f"compare page first view, {SETTINGS}x{TRIALS}, {kind}", full[first], "s")
         ratio(
             f"{SETTINGS}x{TRIALS} / 1x{TRIALS}, first view, {short}", full[first], baseline[first]
         )
@@ -227,6 +228,7 @@ def run() -> None:
             f"compare page all drawn, {SETTINGS}x{TRIALS}, {short} (lazy grids too)",
             full[every],
             "s",
+            target,
         )
         figure(
             f"compare page first view, {SETTINGS}x{TRIALS}, {short}, full plotly.js",

@@ -131,13 +131,24 @@ _MEAN_X = """() => {
 @pytest.mark.live
 def test_zoom_on_the_compare_page_reads_every_step(page, study):
     """On the compare page's mean curves, a zoomed range of the sampled ``train_loss``
-    (1,500 steps) comes back with every step of each setting's mean."""
+    (1,500 steps) comes back with every step of each setting's mean; the charts' first
+    draw and resizes ask the server nothing (only a move of the x axis does)."""
+    zooms: list[str] = []
+
+    def on_request(request) -> None:
+        if "_dash-update-component" in request.url and '"CurveCard"' in (request.post_data or ""):
+            zooms.append(request.post_data)
+
+    page.page.on("request", on_request)
     page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
     chart = page.page.locator('#compare-curves [data-metric="train_loss"]')
     chart.locator(".kuro-note").get_by_text("Downsampled").wait_for()
     # The note comes with the page's layout; the chart once plotly.js has drawn it.
     chart.locator(".js-plotly-plot .nsewdrag").first.wait_for()
     chart.scroll_into_view_if_needed()
+    page.page.set_viewport_size({"width": 1100, "height": 900})  # a resize: no zoom
+    page.page.wait_for_timeout(500)  # plotly reports a resize once the frame is laid out
+    assert zooms == []
     before = page.page.evaluate(_MEAN_X)
     area = chart.locator(".nsewdrag").first.bounding_box()
     y = area["y"] + area["height"] / 2
@@ -149,6 +160,7 @@ def test_zoom_on_the_compare_page_reads_every_step(page, study):
     chart.get_by_text("full resolution, all").wait_for()
     page.page.wait_for_function(f"() => ({_MEAN_X})().every(x => x.length < 1000)")
     after = page.page.evaluate(_MEAN_X)
+    assert len(zooms) == 1 and '"xaxis.range' in zooms[0]
     assert len(after) == len(before) > 0
     for steps in after:
         assert len(steps) > 100 and steps == list(range(steps[0], steps[-1] + 1))

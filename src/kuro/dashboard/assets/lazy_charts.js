@@ -1,15 +1,17 @@
 /* Parts drawn after the page's first view. An element with ``data-kuro-lazy="<store id>"``
    sets that store's ``data`` to true (``dash_clientside.set_props``) when it comes within
    300 px of the viewport; a callback on the store then draws the part. One that also has
-   ``data-kuro-idle`` does so as well once the page is drawn and the browser is idle, even
-   unseen. The compare page's parallel coordinates (WebGL, about 0.6 s of software
-   rendering: drawn only when seen) and its aggregates and trials grids (built when idle),
-   all below the fold, no longer compete with what is above them for the first paint.
+   ``data-kuro-after-charts`` does so as well, unseen, as soon as every chart of the page is drawn:
+   all such parts at once. The compare page's parallel coordinates (WebGL, about 0.6 s of
+   software rendering: drawn only when seen) and its aggregates and trials grids (built once
+   the charts are drawn), all below the fold, no longer compete with what is above them for
+   the first paint.
 
    While the page's first view is drawn its charts and grids appear one by one (each is an
    empty box until its code is loaded), so a part far below the fold starts out near the
    top: it is revealed only once its place has stayed put for a few frames and is still
-   near the viewport; otherwise it waits for a scroll (or for the browser to be idle). */
+   near the viewport; otherwise it waits for a scroll (or, with ``data-kuro-after-charts``, for the
+   charts). */
 (function () {
     var MARGIN = 300;
     var STILL_FRAMES = 8;
@@ -55,22 +57,48 @@
                 reveal(element);
             } else {
                 visible.observe(element);
-                if (element.hasAttribute("data-kuro-idle")) {
-                    whenIdle(element);
-                }
             }
         }
         window.requestAnimationFrame(tick);
     }
 
-    function whenIdle(element) {
-        if (window.requestIdleCallback) {
-            window.requestIdleCallback(function () {
-                reveal(element);
-            });
-        } else {
-            window.setTimeout(reveal, 200, element);
+    // The parts revealed once the page is drawn, unseen: all at once, as soon as every chart
+    // of the page is drawn (Dash marks a chart whose code is still loading as pending).
+    var afterDrawn = [];
+    var DRAWN_WAIT_MS = 5000; // a chart that never draws holds them up no longer
+
+    function drawn() {
+        var graphs = document.querySelectorAll(".dash-graph");
+        for (var i = 0; i < graphs.length; i++) {
+            if (
+                graphs[i].classList.contains("dash-graph--pending") ||
+                !graphs[i].querySelector(".main-svg")
+            ) {
+                return false;
+            }
         }
+        return true;
+    }
+
+    function whenDrawn(element) {
+        afterDrawn.push(element);
+        if (afterDrawn.length > 1) {
+            return; // revealed with the others
+        }
+        var started = window.performance.now();
+        function check(now) {
+            if (drawn() || now - started > DRAWN_WAIT_MS) {
+                // One more frame: the charts are painted before the parts are built.
+                window.requestAnimationFrame(function () {
+                    var elements = afterDrawn;
+                    afterDrawn = [];
+                    elements.forEach(reveal);
+                });
+            } else {
+                window.requestAnimationFrame(check);
+            }
+        }
+        window.requestAnimationFrame(check);
     }
 
     var visible = new IntersectionObserver(
@@ -90,8 +118,8 @@
             if (!seen.has(element)) {
                 seen.add(element);
                 visible.observe(element);
-                if (element.hasAttribute("data-kuro-idle")) {
-                    whenStill(element); // revealed when idle, even if never near
+                if (element.hasAttribute("data-kuro-after-charts")) {
+                    whenDrawn(element); // revealed once the page is drawn, even if never near
                 }
             }
         });

@@ -16,7 +16,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import MATCH, Input, Output, State, callback, dcc, html
+from dash import MATCH, Input, Output, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
 
 from kuro.dashboard.aggregation import best_trial, counted_trials
@@ -46,6 +46,7 @@ class CurveCard:
         graph = staticmethod(part_id("CurveCard", "graph"))
         recipe = staticmethod(part_id("CurveCard", "recipe"))
         caption = staticmethod(part_id("CurveCard", "caption"))
+        zoom = staticmethod(part_id("CurveCard", "zoom"))
 
 
 def series_metrics(experiments: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -158,6 +159,7 @@ def curve_card(
             chart(figure, id=CurveCard.ids.graph(aio_id)),
             html.Div(text, id=CurveCard.ids.caption(aio_id), className=class_name),
             dcc.Store(id=CurveCard.ids.recipe(aio_id), data=dict(recipe)),
+            dcc.Store(id=CurveCard.ids.zoom(aio_id)),
         ],
         className="kuro-chart",
         **attributes,
@@ -237,11 +239,27 @@ def step_window(relayout: Mapping[str, Any] | None) -> tuple[int, int] | bool | 
     return math.floor(low - margin), math.ceil(high + margin)
 
 
+# Plotly reports every relayout (the chart's first autosize, each resize, a y zoom): only
+# those that move the x axis reach the server (``step_window`` reads the same keys).
+clientside_callback(
+    """function (relayout) {
+        if (relayout && (relayout["xaxis.autorange"] || "xaxis.range" in relayout
+                || ("xaxis.range[0]" in relayout && "xaxis.range[1]" in relayout))) {
+            return relayout;
+        }
+        return window.dash_clientside.no_update;
+    }""",
+    Output(CurveCard.ids.zoom(MATCH), "data"),
+    Input(CurveCard.ids.graph(MATCH), "relayoutData"),
+    prevent_initial_call=True,
+)
+
+
 @callback(
     Output(CurveCard.ids.graph(MATCH), "figure"),
     Output(CurveCard.ids.caption(MATCH), "children"),
     Output(CurveCard.ids.caption(MATCH), "className"),
-    Input(CurveCard.ids.graph(MATCH), "relayoutData"),
+    Input(CurveCard.ids.zoom(MATCH), "data"),
     State(CurveCard.ids.recipe(MATCH), "data"),
     prevent_initial_call=True,
 )

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, Patch, callback, dcc, html, no_update
+from dash import MATCH, Input, Output, Patch, State, callback, dcc, html, no_update
 
 from kuro.dashboard.components.ids import part_id
 from kuro.dashboard.components.lazy import when_seen
@@ -30,12 +30,12 @@ class FilterGrid(html.Div):
 
     @staticmethod
     def lazy(aio_id: str) -> html.Div:
-        """The place of a grid built after the page's first view, once the browser is idle
-        or the place is scrolled into view (``assets/lazy_charts.js`` sets the store
+        """The place of a grid built after the page's first view, as soon as the page's charts
+        are drawn or the place is scrolled into view (``assets/lazy_charts.js`` sets the store
         ``FilterGrid.seen(aio_id)``): a note until then. ``FilterGrid.build_when_seen``
         registers what builds it there."""
         waiting = html.P("Drawn in a moment.", className="kuro-muted")
-        seen, attributes = when_seen(FilterGrid.seen(aio_id), idle=True)
+        seen, attributes = when_seen(FilterGrid.seen(aio_id), after_charts=True)
         return html.Div([seen, html.Div(waiting, id=FilterGrid.place(aio_id), **attributes)])
 
     @staticmethod
@@ -54,19 +54,21 @@ class FilterGrid(html.Div):
         **options: Any,
     ) -> None:
         """Register the callbacks of the lazy grid ``aio_id``: one builds it in its place once
-        seen (``FilterGrid(aio_id, **options)``, without rows); the other sets its rows,
-        headers and style to ``content(*values)`` (a ``FilterGrid.content``) of the
-        ``sources`` ((component id, prop) pairs). Dash calls the second when the grid appears
-        (with the values as they are then) and whenever they change, never while the grid is
-        not there; the grid's sort, filter and scroll stay."""
+        seen (``FilterGrid(aio_id, **options)``) with its rows, headers and style,
+        ``content(*values)`` (a ``FilterGrid.content``) of the ``sources`` ((component id,
+        prop) pairs), in one round trip; the other sets them again whenever the sources
+        change, never while the grid is not there (the grid's sort, filter and scroll stay).
+        Dash also calls the second when the grid appears, with the values as they are then:
+        a choice made while the grid was being built is not lost."""
 
         @callback(
             Output(FilterGrid.place(aio_id), "children"),
             Input(FilterGrid.seen(aio_id), "data"),
+            *(State(component, prop) for component, prop in sources),
             prevent_initial_call=True,
         )
-        def build(seen: bool) -> Any:
-            return FilterGrid(aio_id, **options) if seen else no_update
+        def build(seen: bool, *values: Any) -> Any:
+            return FilterGrid(aio_id, **options, **content(*values)) if seen else no_update
 
         @callback(
             *(Output(FilterGrid.ids.grid(aio_id), prop) for prop in _FILLED),

@@ -1,6 +1,6 @@
 """The compare page's trials grid: each trial of the selection (the group when none) with
 its best value per metric and a link to its page, built after the page's first view
-(``FilterGrid.lazy``: once the browser is idle, or when scrolled to): it sits far below the
+(``FilterGrid.lazy``: once the page's charts are drawn, or when scrolled to): it sits far below the
 fold, and building it (AG Grid's own code, in the browser) took a third of the grids' share
 of the first view."""
 
