@@ -232,8 +232,20 @@ def test_first_view_charts_and_grids_are_laid_out_once(page, study):
 
 def test_lazy_grids_follow_the_first_view(page, study):
     """The aggregates and trials grids (below the fold) are built after the first view,
-    unseen, once the browser is idle; after that a new selection changes their rows, not
-    the grids (a filter typed in stays). The parallel coordinates still wait to be seen."""
+    unseen, once the page's charts are drawn, each with its rows in one round trip; Dash's
+    call of the rows' callback when a grid appears changes nothing (it is not drawn again);
+    after that a new selection changes their rows, not the grids (a filter typed in stays).
+    The parallel coordinates still wait to be seen."""
+    answers: list[tuple[str, int]] = []  # (output, status) of each lazy grid callback
+
+    def on_response(response) -> None:
+        post = response.request.post_data or ""
+        if "_dash-update-component" in response.url and "compare-" in post:
+            output = json.loads(post)["output"]
+            if "compare-aggregates" in output or "compare-trials" in output:
+                answers.append((output, response.status))
+
+    page.page.on("response", on_response)
     page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
     rows = f"{TRIALS_PLACE} .ag-center-cols-container .ag-row"
     page.page.wait_for_function(
@@ -243,6 +255,12 @@ def test_lazy_grids_follow_the_first_view(page, study):
     )
     assert page.page.evaluate("window.scrollY") == 0
     assert page.page.locator("#compare-parallel .js-plotly-plot").count() == 0
+    page.page.wait_for_function("() => true")  # responses seen so far are recorded
+    page.page.wait_for_timeout(300)
+    builds = [status for output, status in answers if output.endswith("-place.children")]
+    fills = [status for output, status in answers if "rowData" in output]
+    assert builds == [200, 200]  # both grids, with their rows
+    assert fills == [204, 204]  # when each appeared: unchanged, nothing drawn again
     search = page.page.locator(f"{TRIALS_PLACE} input[type=search]")
     search.fill("complete")
     _select(page, study["experiment_ids"][:1])

@@ -3,11 +3,14 @@ at once, or once scrolled into view (``FilterGrid.lazy``)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import dash_ag_grid as dag
-from dash import MATCH, Input, Output, Patch, State, callback, dcc, html, no_update
+from dash import MATCH, Input, Output, Patch, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
 
 from kuro.dashboard.components.ids import part_id
 from kuro.dashboard.components.lazy import when_seen
@@ -27,6 +30,8 @@ class FilterGrid(html.Div):
     class ids:
         grid = staticmethod(part_id("FilterGrid", "grid"))
         search = staticmethod(part_id("FilterGrid", "search"))
+        # Beside a lazy grid: a digest of what it was built from (``build_when_seen``).
+        built = staticmethod(part_id("FilterGrid", "built"))
 
     @staticmethod
     def lazy(aio_id: str) -> html.Div:
@@ -59,7 +64,8 @@ class FilterGrid(html.Div):
         prop) pairs), in one round trip; the other sets them again whenever the sources
         change, never while the grid is not there (the grid's sort, filter and scroll stay).
         Dash also calls the second when the grid appears, with the values as they are then:
-        a choice made while the grid was being built is not lost."""
+        a choice made while the grid was being built is not lost, and when none was, that
+        call changes nothing (the grid is not drawn again)."""
 
         @callback(
             Output(FilterGrid.place(aio_id), "children"),
@@ -68,13 +74,20 @@ class FilterGrid(html.Div):
             prevent_initial_call=True,
         )
         def build(seen: bool, *values: Any) -> Any:
-            return FilterGrid(aio_id, **options, **content(*values)) if seen else no_update
+            if not seen:
+                return no_update
+            grid = FilterGrid(aio_id, **options, **content(*values))
+            return [grid, dcc.Store(id=FilterGrid.ids.built(aio_id), data=_digest(values))]
 
         @callback(
             *(Output(FilterGrid.ids.grid(aio_id), prop) for prop in _FILLED),
             *(Input(component, prop) for component, prop in sources),
+            State(FilterGrid.ids.built(aio_id), "data"),
         )
-        def fill(*values: Any) -> tuple[Any, ...]:
+        def fill(*values_and_built: Any) -> tuple[Any, ...]:
+            *values, built = values_and_built
+            if ctx.triggered_id is None and built == _digest(values):
+                raise PreventUpdate  # the grid appeared as it was built: nothing changed since
             filled = content(*values)
             return tuple(filled[prop] for prop in _FILLED)
 
@@ -192,3 +205,9 @@ def _quick_filter(text: str | None) -> Patch:
     options = Patch()
     options["quickFilterText"] = text or ""
     return options
+
+
+def _digest(values: Sequence[Any]) -> str:
+    """A digest of callback values (JSON, as Dash passes them)."""
+    text = json.dumps(list(values), separators=(",", ":"), default=str)
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
