@@ -63,17 +63,15 @@
     }
 
     // The parts revealed once the page is drawn, unseen: all at once, as soon as every chart
-    // of the page is drawn (Dash marks a chart whose code is still loading as pending).
+    // of the page has been drawn once. (Not "no chart pending": dcc.Graph also marks a chart
+    // pending for the 100 ms that plotly.js waits before it fits the chart to its box.)
     var afterDrawn = [];
     var DRAWN_WAIT_MS = 5000; // a chart that never draws holds them up no longer
 
     function drawn() {
         var graphs = document.querySelectorAll(".dash-graph");
         for (var i = 0; i < graphs.length; i++) {
-            if (
-                graphs[i].classList.contains("dash-graph--pending") ||
-                !graphs[i].querySelector(".main-svg")
-            ) {
+            if (!graphs[i].querySelector(".main-svg")) {
                 return false;
             }
         }
