@@ -8,17 +8,18 @@ Input per experiment (plain data)::
      "trials": [{"id": 12, "number": 0,
                  "series": {"steps", "values", "times", "count", "sampled"}}]}
 
-where ``series`` is one metric of ``selectors.metric_history`` (values as floats).
+where ``series`` is one metric of ``selectors.metric_history`` (values as floats; lists,
+or numpy arrays as ``metric_history(arrays=True)`` gives them).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kuro.core.downsample import minmax_indices
-from kuro.dashboard.aggregation import Band, align, band, ema
+import numpy as np
+
+from kuro.dashboard.aggregation import aligned, band_arrays, ema, minmax_keep
 from kuro.dashboard.figures.theme import (
     base_layout,
     plot_text,
@@ -38,36 +39,60 @@ can show (hovers show 4), in half the characters of a float64's repr (the curves
 of the 570 kB of the compare page's first view, 20 settings x 5 trials; now 150)."""
 
 
-def _rounded(values: Sequence[float | None]) -> list[float | None]:
+def _rounded(values: Sequence[float | None] | np.ndarray) -> list[float | None]:
     """``values`` to ``_DIGITS`` significant digits, non-finite ones as None (a gap: JSON
     has no NaN).
 
-    >>> _rounded([2.0636520393610747, float("nan"), 1e-12 / 3, 3.0])
-    [2.063652, None, 3.333333e-13, 3.0]
+    Each value becomes the float nearest to its decimal of ``_DIGITS`` digits (what
+    ``float(f"{v:.7g}")`` gives, but for a last digit that a value halfway between two may
+    round the other way): its digits as a whole number, rounded, then divided by the power of
+    ten, which is exact, so the division rounds once. In numpy calls: a compare page's
+    curves send 100,000 values or more.
+
+    >>> _rounded([2.0636520393610747, float("nan"), 1e-12 / 3, 3.0, -123456789.0, 0.0])
+    [2.063652, None, 3.333333e-13, 3.0, -123456800.0, 0.0]
     """
-    return [
-        float(f"{v:.{_DIGITS}g}") if v is not None and math.isfinite(v) else None for v in values
-    ]
+    v = np.asarray(values, dtype=np.float64)  # None becomes NaN
+    finite = np.isfinite(v)
+    out = np.where(finite, v, 0.0)
+    with np.errstate(divide="ignore"):
+        magnitude = np.floor(np.log10(np.abs(out)))
+    shift = (_DIGITS - 1 - magnitude).clip(-300, 300)
+    # Powers of ten beyond 1e22 are not exact floats: such values go through text.
+    fast = finite & (out != 0) & (np.abs(shift) <= 22)
+    up = fast & (shift >= 0)
+    down = fast & (shift < 0)
+    scale = 10.0 ** np.abs(shift)
+    out[up] = np.round(out[up] * scale[up]) / scale[up]
+    out[down] = np.round(out[down] / scale[down]) * scale[down]
+    rounded: list[float | None] = out.tolist()
+    for i in np.flatnonzero(~fast).tolist():
+        x = v[i]
+        rounded[i] = float(f"{x:.{_DIGITS}g}") if finite[i] else None
+    return rounded
 
 
-def _x(series: Mapping[str, Any], x_axis: str) -> list[float]:
+def _x(series: Mapping[str, Any], x_axis: str) -> np.ndarray:
+    """The x of a series' points: its steps, or its times (lists or arrays, as read)."""
     if x_axis == "step":
-        return list(series["steps"])
-    times = series["times"]
+        return np.asarray(series["steps"])
+    times = np.asarray(series["times"], dtype=np.float64)
     if x_axis == "time":
-        return [t * 1000 for t in times]  # Plotly dates are milliseconds since the epoch
-    start = times[0] if times else 0.0
-    return [(t - start) / 3600 for t in times]
+        return times * 1000  # Plotly dates are milliseconds since the epoch
+    start = times[0] if len(times) else 0.0
+    return (times - start) / 3600
 
 
-def _values(series: Mapping[str, Any], smoothing: float) -> list[float]:
+def _values(series: Mapping[str, Any], smoothing: float) -> Sequence[float] | np.ndarray:
+    if smoothing <= 0:
+        return series["values"]
     return ema(series["values"], smoothing)
 
 
 def _line(
     name: str,
-    x: Sequence[float | None],
-    y: Sequence[float | None],
+    x: Sequence[float | None] | np.ndarray,
+    y: Sequence[float | None] | np.ndarray,
     color: str,
     **extra: Any,
 ) -> dict[str, Any]:
@@ -75,7 +100,7 @@ def _line(
         "type": "scattergl" if len(x) > 2000 else "scatter",
         "mode": "lines",
         "name": name,
-        "x": list(x),
+        "x": x.tolist() if isinstance(x, np.ndarray) else list(x),
         "y": _rounded(y),
         "line": {"color": color, "width": 2},
         **extra,
@@ -84,9 +109,9 @@ def _line(
 
 def _band(
     name: str,
-    x: Sequence[float],
-    upper: Sequence[float | None],
-    lower: Sequence[float | None],
+    x: Sequence[float] | np.ndarray,
+    upper: Sequence[float | None] | np.ndarray,
+    lower: Sequence[float | None] | np.ndarray,
     color: str,
     **extra: Any,
 ) -> dict[str, Any]:
@@ -95,30 +120,25 @@ def _band(
     each run apart; a None between runs). As two traces, the lower filled to the upper
     (``tonexty``), it took Plotly about twice as long to draw a chart of 5 settings.
 
-    >>> band = _band("b", [0, 1, 2, 3], [3.0, None, 5.0, 6.0], [1.0, 2.0, 3.0, 4.0], "#000")
+    >>> band = _band("b", [0, 1, 2, 3], [3.0, None, 5.0, 6.0], [1.0, 2.0, 3.0, 4.0], "#000000")
     >>> band["x"], band["y"]
     ([0, 0, None, 2, 3, 3, 2], [3.0, 1.0, None, 5.0, 6.0, 4.0, 3.0])
     """
-    finite = [
-        u is not None and v is not None and math.isfinite(u) and math.isfinite(v)
-        for u, v in zip(upper, lower, strict=True)
-    ]
+    top = np.asarray(upper, dtype=np.float64)  # None becomes NaN
+    bottom = np.asarray(lower, dtype=np.float64)
+    finite = np.isfinite(top) & np.isfinite(bottom)
+    # The runs of finite steps: [starts[k], stops[k]) each.
+    edges = np.diff(np.r_[0, finite.astype(np.int8), 0])
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    steps = np.asarray(x)
     xs: list[float | None] = []
     ys: list[float | None] = []
-    i = 0
-    while i < len(finite):
-        if not finite[i]:
-            i += 1
-            continue
-        j = i
-        while j < len(finite) and finite[j]:
-            j += 1
+    for i, j in zip(starts.tolist(), stops.tolist(), strict=True):
         if xs:
             xs.append(None)
             ys.append(None)
-        xs += [*x[i:j], *reversed(x[i:j])]
-        ys += [*upper[i:j], *reversed(lower[i:j])]
-        i = j
+        xs += np.r_[steps[i:j], steps[i:j][::-1]].tolist()
+        ys += np.r_[top[i:j], bottom[i:j][::-1]].tolist()
     return _line(
         name,
         xs,
@@ -172,26 +192,25 @@ def _mean_traces(
     max_points: int,
 ) -> tuple[list[dict[str, Any]], bool]:
     series = [t["series"] for t in trials]
-    steps, rows = align([(s["steps"], _values(s, smoothing)) for s in series])
-    stats = band(rows, band_kind)
-    if x_axis == "step":
-        x: Sequence[float] = steps
-    else:
-        _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
-        x = band(xs, "std")["mean"]
-    keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
+    steps, rows = aligned([(s["steps"], _values(s, smoothing)) for s in series])
+    stats = band_arrays(rows, band_kind)
+    x: np.ndarray = steps
+    if x_axis != "step":
+        _, xs = aligned([(s["steps"], _x(s, x_axis)) for s in series])
+        x = band_arrays(xs, "std")["mean"]
+    keep = minmax_keep(stats["mean"], max_points) if len(steps) > max_points else None
     if keep is not None:
-        x = [x[i] for i in keep]
-        stats = Band({k: [v[i] for i in keep] for k, v in stats.items()})
+        x = x[keep]
+        stats = {k: v[keep] for k, v in stats.items()}
     group = str(experiment["id"])
     color = experiment["color"]
     n = len(trials)
     # How many trials each step's mean is of: the same at every step (the common case) is
     # said once, in the hover template, not sent per point.
     counts = {"hovertemplate": f"%{{y:.4g}} (n={n})<extra>%{{fullData.name}}</extra>"}
-    if any(k != n for k in stats["n"]):
+    if (stats["n"] != n).any():
         counts = {
-            "customdata": stats["n"],
+            "customdata": stats["n"].tolist(),
             "hovertemplate": "%{y:.4g} (n=%{customdata})<extra>%{fullData.name}</extra>",
         }
     traces = [

@@ -120,7 +120,9 @@ def show_curves(
         hint = "These experiments log only summary values (one point)."
         return empty_state("No series to draw", hint), scope
     trial_ids = [t["id"] for e in experiments for t in e["trials"]]
-    histories = selectors.metric_history(trial_ids=trial_ids, metrics=names, max_points=MAX_POINTS)
+    histories = selectors.metric_history(
+        trial_ids=trial_ids, metrics=names, max_points=MAX_POINTS, arrays=True
+    )
     charts: Any = curve_charts(
         metrics=[m for m in data["metrics"] if m["name"] in names],
         experiments=experiments,

@@ -23,12 +23,16 @@ def metric_history(
     max_points: int | None = None,
     step_min: int | None = None,
     step_max: int | None = None,
+    arrays: bool = False,
 ) -> list[dict[str, Any]]:
     """For each trial, in the order given: metric name -> ``{"steps", "values", "times",
     "count", "sampled"}`` sorted by step, values as floats (NaN as ``math.nan``). With
     ``max_points``, a longer series keeps its first and last points and each bucket's
     minimum and maximum (``sampled`` is then true). ``step_min``/``step_max`` (inclusive)
     read one range of steps, as a zoomed chart does; ``count`` is then the range's count.
+    ``arrays``: steps, values and times as numpy arrays (int64, float64, float64), not
+    lists, for a caller that computes on them (the dashboard's curves): a list costs a
+    Python object a point to make, and as much to turn back into an array.
     """
     ids = list(dict.fromkeys(trial_ids))
     limit = settings.KURO_LIMITS["max_history_trials"]
@@ -63,7 +67,9 @@ def metric_history(
                 trial_ids=ids, metric_ids=names, step_min=step_min, step_max=step_max
             )
             for (trial_id, metric_id), points in exact.items():
-                series[trial_id][names[metric_id]] = _series_dict(points, len(points), False)
+                series[trial_id][names[metric_id]] = _series_dict(
+                    points, len(points), False, arrays
+                )
         else:
             views = series_view(
                 trial_ids=ids,
@@ -74,7 +80,7 @@ def metric_history(
             )
             for (trial_id, metric_id), view in views.items():
                 series[trial_id][names[metric_id]] = _series_dict(
-                    view.points, view.count, view.sampled
+                    view.points, view.count, view.sampled, arrays
                 )
     return [
         {"trial_id": trial_id, "metrics": dict(sorted(series[trial_id].items()))}
@@ -82,7 +88,15 @@ def metric_history(
     ]
 
 
-def _series_dict(points: Points, count: int, sampled: bool) -> dict[str, Any]:
+def _series_dict(points: Points, count: int, sampled: bool, arrays: bool) -> dict[str, Any]:
+    if arrays:
+        return {
+            "steps": points.steps,
+            "values": points.values,
+            "times": points.times,
+            "count": count,
+            "sampled": sampled,
+        }
     return {
         "steps": points.steps.tolist(),
         "values": points.values.tolist(),

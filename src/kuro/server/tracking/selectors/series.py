@@ -12,8 +12,10 @@ points. See ``docs/storage.md``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -70,6 +72,31 @@ class SeriesView:
     sampled: bool
 
 
+@contextmanager
+def _cursor() -> Iterator[Any]:
+    """A cursor for the reads of chunks. On PostgreSQL its results come in binary format:
+    a ``bytea`` as its bytes, not as hex text (half the bytes on the wire, and no hex to
+    decode: at 10,000 steps a downsampled read of 100 trials fetches 6 MB of ``blocks``,
+    and decoding their hex took a third of its time), numbers without text to parse.
+    Django's cursor binds parameters on the client (the write path sends statements
+    joined by ``;`` so), which psycopg allows with text results only; this one binds them
+    on the server. It still goes through Django's wrapper (query logging, execute
+    wrappers) and the connection's transaction. Never prepared: the connection's
+    ``prepare_threshold`` is None."""
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    import psycopg
+
+    connection.ensure_connection()
+    raw = psycopg.Cursor(connection.connection)
+    raw.format = psycopg.pq.Format.BINARY
+    wrap = connection.make_debug_cursor if connection.queries_logged else connection.make_cursor
+    with wrap(raw) as cursor:
+        yield cursor
+
+
 def _chunks(
     trial_ids: Collection[int],
     metric_ids: Collection[int],
@@ -86,14 +113,17 @@ def _chunks(
         f"trial_id IN ({', '.join(['%s'] * len(trials))})",
         f"metric_id IN ({', '.join(['%s'] * len(metrics))})",
     ]
-    params: list[int] = [*trials, *metrics]
+    params: list[Any] = [*trials, *metrics]
+    if connection.vendor == "postgresql":  # two arrays, not hundreds of parameters
+        where = ["trial_id = ANY(%s::bigint[])", "metric_id = ANY(%s::bigint[])"]
+        params = [trials, metrics]
     if step_min is not None:
         where.append("last_step >= %s")
         params.append(step_min)
     if step_max is not None:
         where.append("first_step <= %s")
         params.append(step_max)
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         cursor.execute(
             f"SELECT {', '.join(fields)} FROM {Chunk._meta.db_table} "
             f"WHERE {' AND '.join(where)} ORDER BY trial_id, metric_id, first_step",
@@ -108,7 +138,7 @@ def _blobs(ids: list[int], field: str) -> dict[int, bytes]:
     table = Chunk._meta.db_table
     if not ids:
         return out
-    with connection.cursor() as cursor:
+    with _cursor() as cursor:
         if connection.vendor == "postgresql":  # one array, not thousands of parameters
             cursor.execute(f"SELECT id, {field} FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
             return {pk: bytes(blob) for pk, blob in cursor.fetchall()}
@@ -472,10 +502,14 @@ def _extremes(units: Blocks, heads: Int, rank: Int, which: str) -> Int:
     skipped; its first unit if all are NaN."""
     extremes = getattr(units, f"{which}_values")
     worst, best = (np.inf, np.minimum) if which == "min" else (-np.inf, np.maximum)
+    sizes = np.diff(np.r_[heads, len(extremes)])
     nan = np.isnan(extremes)
+    if not nan.any():  # the usual case: a few numpy calls fewer over every unit
+        hit = np.flatnonzero(extremes == np.repeat(best.reduceat(extremes, heads), sizes))
+        return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
     key = np.where(nan, worst, extremes)
-    target = best.reduceat(key, heads)[rank]
-    has_real = np.logical_or.reduceat(~nan, heads)[rank]
+    target = np.repeat(best.reduceat(key, heads), sizes)
+    has_real = np.repeat(np.logical_or.reduceat(~nan, heads), sizes)
     hit = np.flatnonzero((key == target) & ~(nan & has_real))
     # The first hit of each bucket: hits are in bucket order, at least one a bucket.
     return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
