@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from kuro.core.canonical import canonical_text, hyper_parameters_key
 from kuro.core.errors import InvalidInput, PayloadTooLarge
 from kuro.core.modes import check_mode, check_same_mode, resolve_mode
 from kuro.server.tracking.models import Experiment, Group, Metric
+from kuro.server.tracking.services.known import known
 
 __all__ = [
     "experiment_get_or_create",
@@ -115,6 +117,15 @@ def experiment_get_or_create(
         if metric_objs:
             experiment_metrics_check(experiment=experiment, adding=len(metric_objs))
             experiment.metrics.add(*metric_objs)
+            # The write path need not read these again (PostgreSQL): ``services.known``.
+            transaction.on_commit(
+                partial(
+                    known.learn,
+                    [],
+                    [(m.pk, group_obj.pk, m.name, m.mode) for m in metric_objs],
+                    [(experiment.pk, m.pk) for m in metric_objs],
+                )
+            )
     return experiment
 
 

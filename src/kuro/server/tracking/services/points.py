@@ -12,9 +12,11 @@ import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from django.conf import settings
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -28,6 +30,7 @@ from kuro.server.tracking.services.chunks import (
     chunks_touched_query,
     chunks_writes,
 )
+from kuro.server.tracking.services.known import known
 from kuro.server.tracking.services.statements import Statement, statements_atomic
 from kuro.server.tracking.services.summaries import summaries_query, summaries_writes
 from kuro.server.tracking.services.trials import trial_refuse_if_ended
@@ -35,6 +38,9 @@ from kuro.server.tracking.services.trials import trial_refuse_if_ended
 __all__ = ["IngestResult", "PointSeries", "points_ingest"]
 
 logger = logging.getLogger("kuro.server")
+
+# A batch leaves a trial's heartbeat as it is when it is younger than this.
+HEARTBEAT_KEPT = timedelta(seconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +77,9 @@ def points_ingest(
     refused as a whole (``Conflict``, or ``LeaseLost`` for a lost one), nothing written.
 
     Few round trips to the database (``services.statements``): one for the batch's reads
-    (its trials locked, its batch id recorded, its metrics, summaries and the chunks it
-    touches), one for all its writes; on PostgreSQL ``BEGIN`` goes with the first and
+    (its trials locked, its batch id recorded, its metrics and their links unless this
+    process knows them, ``services.known``, its summaries and the chunks it touches), one for
+    all its writes; on PostgreSQL ``BEGIN`` goes with the first and
     ``COMMIT`` with the last (SQLite runs in this process). A batch that creates metrics
     adds a few, one that merges packed chunks one. The statements of ``also_read`` travel with
     the batch's, in its transaction after its trials are locked (their rows are in
@@ -102,41 +109,47 @@ def points_ingest(
                 [batch_id, n_points, timezone.now()],
             )
         )
+    # Metrics and links this process saw committed need not be read again (PostgreSQL).
+    cached = known.resolve({(s.trial_id, s.metric) for s in series}) if trial_ids else None
+    lookups = [_metrics_query(trial_ids, names), _links_query(trial_ids)] if trial_ids else []
     if trial_ids:
         reads += [
-            _metrics_query(trial_ids, names),
-            _links_query(trial_ids),
+            *(lookups if cached is None else []),
             summaries_query(trial_ids=trial_ids, names=names),
         ]
     if by_name:
         reads.append(chunks_touched_query(series=by_name))
     reads += also_read
-    with statements_atomic() as tx, connection.cursor() as cursor:
-        answers = iter(tx.run(cursor, reads))
-        trials = next(answers) if trial_ids else []
-        recorded = next(answers) if batch_id is not None else [()]
-        # Every refusal comes first, before the batch's id can count as applied.
-        _check_trials(series, trials)
-        metrics, links, stored = (
-            (next(answers), next(answers), next(answers)) if trial_ids else ([], [], [])
-        )
-        touched = chunks_touched(next(answers) if by_name else [])
-        read = tuple(next(answers) for _ in also_read)
-        if not recorded:
-            return IngestResult(n_points=0, duplicate=True)
-        metric_ids = _resolve_metrics(series, trials, metrics, links)
-        new = {(t, metric_ids[(t, name)]): points for (t, name), points in by_name.items()}
-        writes = chunks_writes(series=new, touched=touched)
-        writes += summaries_writes(series=new, stored={(row[0], row[1]): row[2:] for row in stored})
-        if trial_ids:
-            writes.append(
-                (
-                    f"UPDATE {Trial._meta.db_table} SET heartbeat_at = %s "
-                    f"WHERE id IN ({', '.join(['%s'] * len(trial_ids))})",
-                    [timezone.now(), *trial_ids],
-                )
+    try:
+        with statements_atomic() as tx, connection.cursor() as cursor:
+            answers = iter(tx.run(cursor, reads))
+            trials = next(answers) if trial_ids else []
+            recorded = next(answers) if batch_id is not None else [()]
+            # Every refusal comes first, before the batch's id can count as applied.
+            _check_trials(series, trials)
+            metrics, links = (
+                (next(answers), next(answers)) if lookups and cached is None else ([], [])
             )
-        tx.run(cursor, writes, commit=True)
+            stored = next(answers) if trial_ids else []
+            touched = chunks_touched(next(answers) if by_name else [])
+            read = tuple(next(answers) for _ in also_read)
+            if not recorded:
+                return IngestResult(n_points=0, duplicate=True)
+            if cached is not None:
+                # Known trials found in another experiment or group: read what they have.
+                metrics, links = cached if known.agrees(trials) else tx.run(cursor, lookups)
+            metric_ids = _resolve_metrics(series, trials, metrics, links)
+            new = {(t, metric_ids[(t, name)]): points for (t, name), points in by_name.items()}
+            writes = chunks_writes(series=new, touched=touched)
+            writes += summaries_writes(
+                series=new, stored={(row[0], row[1]): row[2:] for row in stored}
+            )
+            writes += _heartbeats(trials)
+            tx.run(cursor, writes, commit=True)
+            transaction.on_commit(partial(known.learn, trials, metrics, links))
+    except DatabaseError:
+        known.clear()  # a fact may have gone stale (a metric deleted by hand, say)
+        raise
     try:
         ingest_batches_prune_due()
     except DatabaseError:  # the batch is stored: old ids are pruned another time
@@ -146,7 +159,7 @@ def points_ingest(
 
 def _lock_query(trial_ids: list[int]) -> Statement:
     """Lock the batch's trials, in id order, and read what the batch needs of them: id,
-    experiment, group, group name, status.
+    experiment, group, group name, status, last heartbeat.
 
     The lock makes batches for one trial take turns (PostgreSQL), so each merges its points
     into chunks and summaries that the previous one committed: none is lost. It also orders a
@@ -156,13 +169,36 @@ def _lock_query(trial_ids: list[int]) -> Statement:
     ``OF t``: the trial's experiment and group are not locked."""
     lock = " FOR NO KEY UPDATE OF t" if connection.features.has_select_for_update_of else ""
     return (
-        f"SELECT t.id, t.experiment_id, e.group_id, g.name, t.status "
+        f"SELECT t.id, t.experiment_id, e.group_id, g.name, t.status, t.heartbeat_at "
         f"FROM {Trial._meta.db_table} t "
         f"JOIN {Experiment._meta.db_table} e ON e.id = t.experiment_id "
         f"JOIN {Group._meta.db_table} g ON g.id = e.group_id "
         f"WHERE t.id IN ({', '.join(['%s'] * len(trial_ids))}) ORDER BY t.id{lock}",
         trial_ids,
     )
+
+
+def _heartbeats(trials: Sequence[tuple]) -> list[Statement]:
+    """The statement that marks the batch's trials (``_lock_query``'s rows) alive now, for
+    those whose heartbeat is older than ``HEARTBEAT_KEPT``: a trial sending batches many
+    times a second is not written each time (on PostgreSQL each write is a new version of
+    the trial's row, with its index entries and WAL)."""
+    now = timezone.now()
+    stale = [row[0] for row in trials if row[5] is None or now - _aware(row[5]) >= HEARTBEAT_KEPT]
+    if not stale:
+        return []
+    return [
+        (
+            f"UPDATE {Trial._meta.db_table} SET heartbeat_at = %s "
+            f"WHERE id IN ({', '.join(['%s'] * len(stale))})",
+            [now, *stale],
+        )
+    ]
+
+
+def _aware(moment: datetime) -> datetime:
+    """A time read by raw SQL: SQLite's come without their zone (UTC, as Django stores them)."""
+    return timezone.make_aware(moment, UTC) if timezone.is_naive(moment) else moment
 
 
 def _metrics_query(trial_ids: list[int], names: list[str]) -> Statement:
@@ -191,7 +227,7 @@ def _links_query(trial_ids: list[int]) -> Statement:
 def _check_trials(series: Sequence[PointSeries], trials: Sequence[tuple]) -> None:
     """Refuse the batch if a trial it names does not exist or has ended."""
     found = set()
-    for pk, _, _, _, status in trials:
+    for pk, _, _, _, status, _ in trials:
         found.add(pk)
         if status != Trial.Status.RUNNING:
             _refuse(pk, status, series)
@@ -255,9 +291,9 @@ def _resolve_metrics(
     Every refusal (mode, ``KURO_MAX_METRICS`` per group and per experiment) is decided
     before the first write; the writes then run in the caller's transaction, so a batch
     refused later still leaves no metric behind."""
-    owners = {pk: (experiment_id, group_id) for pk, experiment_id, group_id, _, _ in trials}
+    owners = {pk: (experiment_id, group_id) for pk, experiment_id, group_id, *_ in trials}
     group_of = {pk: group_id for pk, (_, group_id) in owners.items()}
-    group_names = {group_id: name for _, _, group_id, name, _ in trials}
+    group_names = {group_id: name for _, _, group_id, name, *_ in trials}
     # (group, name) -> (index of its first series, mode given by any series or None)
     wanted: dict[tuple[int, str], tuple[int, Mode | None]] = {}
     for i, s in enumerate(series):

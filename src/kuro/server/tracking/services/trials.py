@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +15,7 @@ from kuro.core.errors import Conflict, InvalidInput, LeaseLost, NotFound
 from kuro.core.statuses import END_STATUSES
 from kuro.server.tracking.models import Experiment, Trial, Worker
 from kuro.server.tracking.services.contexts import package_set_resolve, trial_context_attach
+from kuro.server.tracking.services.known import known
 from kuro.server.tracking.services.workers import worker_get_or_create
 
 __all__ = [
@@ -73,6 +75,10 @@ def trial_acquire(
                 trial = _acquire_once(experiment_id, worker_obj, extra, session, set(resume))
                 if trial is not None and context is not None and package_set is not None:
                     trial_context_attach(trial=trial, context=context, package_set=package_set)
+                if trial is not None and Trial.experiment.is_cached(trial):
+                    # The write path need not read it again (PostgreSQL): ``services.known``.
+                    owner = (trial.pk, trial.experiment_id, trial.experiment.group_id)
+                    transaction.on_commit(partial(known.learn, [owner], [], []))
                 return trial
         except IntegrityError:
             continue  # another worker took the same number first: look again
