@@ -140,6 +140,10 @@ class FilterGrid(html.Div):
     ) -> None:
         options: dict[str, Any] = {
             "animateRows": False,
+            # Rows drawn beyond those in view: AG Grid's default, 10, about doubled the rows
+            # (and their cells) a grid of 300-440 px lays out when it appears, for a smoother
+            # fast scroll; the compare page's three grids were drawn 0.1 s sooner with 2.
+            "rowBuffer": 2,
             "tooltipShowDelay": 300,
             "suppressCellFocus": not selectable,
             "enableCellTextSelection": True,
