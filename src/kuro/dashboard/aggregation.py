@@ -22,6 +22,7 @@ import numpy as np
 
 from kuro.core.canonical import canonical_text
 from kuro.core.modes import is_better
+from kuro.server.tracking.chunks import bucket_extremes
 
 __all__ = [
     "Band",
@@ -322,20 +323,9 @@ def minmax_keep(values: np.ndarray, max_points: int) -> np.ndarray:
     middle = values[1 : n - 1]
     heads = lo - 1
     rank = np.repeat(np.arange(len(lo)), np.diff(np.r_[heads, inner]))
-    nan = np.isnan(middle)
-    has_real = np.logical_or.reduceat(~nan, heads)
-
-    def first(key: np.ndarray, reduce: Any) -> np.ndarray:
-        target = reduce.reduceat(key, heads)[rank]
-        hit = np.flatnonzero((key == target) & ~nan)
-        at = np.full(len(lo), -1)
-        at[rank[hit[::-1]]] = hit[::-1]  # the first hit of each bucket wins
-        return at
-
-    low = first(np.where(nan, np.inf, middle), np.minimum)
-    high = first(np.where(nan, -np.inf, middle), np.maximum)
-    a = np.where(has_real, np.minimum(low, high), heads) + 1
-    b = np.where(has_real, np.maximum(low, high), heads) + 1
+    low = bucket_extremes(middle, heads, rank, "min")
+    high = bucket_extremes(middle, heads, rank, "max")
+    a, b = np.minimum(low, high) + 1, np.maximum(low, high) + 1
     pairs = np.column_stack([a, b]).ravel()
     keep = np.ones(len(pairs), dtype=bool)
     keep[1::2] = b != a

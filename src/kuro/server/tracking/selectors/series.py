@@ -28,6 +28,7 @@ from kuro.server.tracking.chunks import (
     Blocks,
     BlockTable,
     Points,
+    bucket_extremes,
     decode_many_blocks,
     decode_many_points,
 )
@@ -497,22 +498,9 @@ def _end(
 
 
 def _extremes(units: Blocks, heads: Int, rank: Int, which: str) -> Int:
-    """The first unit of each bucket (runs of units starting at ``heads``; ``rank``: each
-    unit's bucket, 0, 1...) holding the bucket's minimum (``which`` "min") or maximum, NaN
-    skipped; its first unit if all are NaN."""
-    extremes = getattr(units, f"{which}_values")
-    worst, best = (np.inf, np.minimum) if which == "min" else (-np.inf, np.maximum)
-    sizes = np.diff(np.r_[heads, len(extremes)])
-    nan = np.isnan(extremes)
-    if not nan.any():  # the usual case: a few numpy calls fewer over every unit
-        hit = np.flatnonzero(extremes == np.repeat(best.reduceat(extremes, heads), sizes))
-        return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
-    key = np.where(nan, worst, extremes)
-    target = np.repeat(best.reduceat(key, heads), sizes)
-    has_real = np.repeat(np.logical_or.reduceat(~nan, heads), sizes)
-    hit = np.flatnonzero((key == target) & ~(nan & has_real))
-    # The first hit of each bucket: hits are in bucket order, at least one a bucket.
-    return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
+    """The first unit of each bucket holding the bucket's minimum (``which`` "min") or
+    maximum (``bucket_extremes`` of the units' extremes)."""
+    return bucket_extremes(getattr(units, f"{which}_values"), heads, rank, which)
 
 
 # Units: consecutive runs of points (single points, blocks or whole chunks), with their
