@@ -22,7 +22,7 @@ import numpy as np
 
 from kuro.core.canonical import canonical_text
 from kuro.core.modes import is_better
-from kuro.server.tracking.chunks import bucket_extremes
+from kuro.server.tracking.selectors.series import bucket_extremes
 
 __all__ = [
     "Band",

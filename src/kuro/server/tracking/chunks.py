@@ -34,7 +34,6 @@ __all__ = [
     "Blocks",
     "Points",
     "block_stats",
-    "bucket_extremes",
     "chunk_columns",
     "decode_blocks",
     "decode_many_blocks",
@@ -329,25 +328,6 @@ def _extremes(values: Float) -> tuple[int, int] | None:
         return None
     real = np.flatnonzero(~nan)
     return int(real[values[real].argmin()]), int(real[values[real].argmax()])
-
-
-def bucket_extremes(values: Float, heads: Int, rank: Int, which: str) -> Int:
-    """The index of the first value of each bucket (runs of ``values`` starting at
-    ``heads``, none empty; ``rank``: each value's bucket, 0, 1...) that is the bucket's
-    minimum (``which`` "min") or maximum, NaN skipped; its first value if all are NaN. For
-    downsampled reads (a bucket's units) and the dashboard's curves (a bucket's points)."""
-    worst, best = (np.inf, np.minimum) if which == "min" else (-np.inf, np.maximum)
-    sizes = np.diff(np.r_[heads, len(values)])
-    nan = np.isnan(values)
-    if not nan.any():  # the usual case: a few numpy calls fewer over every value
-        hit = np.flatnonzero(values == np.repeat(best.reduceat(values, heads), sizes))
-        return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
-    key = np.where(nan, worst, values)
-    target = np.repeat(best.reduceat(key, heads), sizes)
-    has_real = np.repeat(np.logical_or.reduceat(~nan, heads), sizes)
-    hit = np.flatnonzero((key == target) & ~(nan & has_real))
-    # The first hit of each bucket: hits are in bucket order, at least one a bucket.
-    return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
 
 
 def chunk_columns(points: Points) -> dict[str, Any]:
