@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from werkzeug.test import Client
 
+import kuro.dashboard
 from kuro.server.wsgi import application
 from tests.dashboard.example_program import GROUP
 
+_HINT = b"//# allFunctionsCalledOnLoad\n"
 _INLINE = re.compile(
     r'<script type="application/json" id="(?P<id>_kuro-[a-z]+)" data-address="(?P<address>[^"]*)">'
     r"(?P<text>.*?)</script>",
@@ -98,6 +101,37 @@ def test_index_leaves_out_the_polyfill_and_datatable():
     assert not [s for s in scripts if "polyfill" in s or "dash_table" in s]
     assert "vendor/regenerator-runtime.js" in scripts[0]  # where the polyfill was: first
     assert re.search(r'rel="preload" as="script" href="[^"]*async-community\.js"', html)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_first_scripts_carry_the_compile_hint():
+    """Every script the page loads from Dash's bundles, and Kuro's plotly.js, is served with
+    V8's compile hint on its first line, the rest of it unchanged; Kuro's small assets and a
+    revalidated script (304) are served as they are."""
+    client = Client(application)
+
+    def fetch(url: str, **headers: str) -> tuple[int, bytes, Any]:
+        with client.get(url, headers=headers) as served:
+            return served.status_code, served.get_data(), served.headers
+
+    html = client.get("/dashboard/workers").get_data(as_text=True)
+    bundles = [
+        s
+        for s in re.findall(r'(?:src|href)="([^"]+\.js)(?:\?[^"]*)?"', html)
+        if "_dash-component-suites" in s
+    ]
+    assert len(bundles) >= 10, bundles
+    for url in bundles:
+        status, body, headers = fetch(url)
+        assert status == 200, url
+        assert body.startswith(_HINT), url
+        assert int(headers["Content-Length"]) == len(body)
+    plotly = Path(kuro.dashboard.__file__).parent / "assets/plotly/plotly-kuro.min.js"
+    assert fetch("/dashboard/assets/plotly/plotly-kuro.min.js")[1] == _HINT + plotly.read_bytes()
+    assert not fetch("/dashboard/assets/lazy_charts.js")[1].startswith(b"//#")
+    chunk = "/dashboard/_dash-component-suites/dash/dcc/async-graph.js"
+    etag = fetch(chunk)[2]["ETag"]
+    assert fetch(chunk, **{"If-None-Match": etag})[0] == 304
 
 
 @pytest.mark.live

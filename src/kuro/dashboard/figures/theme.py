@@ -121,6 +121,10 @@ def base_layout(**overrides: Any) -> dict[str, Any]:
         "ticks": "outside",
         "tickcolor": "#cfd6de",
         "automargin": True,
+        # Plotly's default for a numeric axis, "hide past div", measures every tick label
+        # after each drawing (a layout of the page per chart) to hide those past the chart's
+        # edge; automargin already makes room for them.
+        "ticklabeloverflow": "allow",
     }
     layout: dict[str, Any] = {
         "font": {"family": FONT, "size": 12, "color": "#273142"},
