@@ -6,7 +6,8 @@
 - ``statuses``: trial statuses and their transitions.
 - ``limits``: names, identifiers, steps, grids, and the server's request limits.
 - ``canonical``: the canonical form (and key) of a hyper-parameter setting.
-- ``downsample``: min-max decimation of a long series.
+- ``downsample``: min-max decimation of a long series; it needs numpy, so only the
+  server and the dashboard import it.
 - ``export``: a group's export as flat rows (CSV, pandas).
 - ``statistics``: statistics of repeated trials (intervals, Welch's test, probability of
   improvement, trials needed); it needs numpy and scipy, so only the server imports it.

@@ -2,7 +2,7 @@
 
 Pure functions on the plain data the selectors return, whose metric values are floats
 (NaN as ``math.nan``); the series of many trials are aligned and banded in numpy
-(``aligned``, ``band_arrays``, ``minmax_keep``), which the curves of a compare page
+(``align``, ``band``), which the curves of a compare page
 call for 100 trials at once. A summary value may also be None: the compare page keeps a group's
 experiments in a ``dcc.Store``, which holds JSON, where NaN (and an infinity) is ``null``.
 
@@ -22,14 +22,10 @@ import numpy as np
 
 from kuro.core.canonical import canonical_text
 from kuro.core.modes import is_better
-from kuro.server.tracking.selectors.series import bucket_extremes
 
 __all__ = [
-    "Band",
     "align",
-    "aligned",
     "band",
-    "band_arrays",
     "best_trial",
     "canonical_value",
     "counted_trials",
@@ -37,7 +33,6 @@ __all__ = [
     "ema",
     "experiment_aggregates",
     "flatten",
-    "minmax_keep",
     "summarize",
     "summary_best",
     "trial_bests",
@@ -202,31 +197,23 @@ def ema(values: Sequence[float], weight: float) -> list[float]:
 
 
 def align(
-    series: Sequence[tuple[Sequence[int], Sequence[float]]],
-) -> tuple[list[int], list[list[float]]]:
-    """Series of (steps, values) on the union of their steps.
-
-    A series is linearly interpolated at steps inside its range that it lacks (downsampled
-    series keep different steps) and NaN outside it, so a mean never invents a value after a
-    shorter trial ended.
-
-    >>> align([([0, 10], [0.0, 10.0]), ([0, 5], [1.0, 1.0])])
-    ([0, 5, 10], [[0.0, 5.0, 10.0], [1.0, 1.0, nan]])
-    """
-    grid, rows = aligned(series)
-    return grid.tolist(), rows.tolist()
-
-
-def aligned(
     series: Sequence[tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``align`` in arrays: the union of the steps, and one row of values per series (a
-    2-D float array), in a few numpy calls per series. Downsampled series each keep their
-    own steps (each bucket's extremes), so 5 trials of 1,000 points make a grid of up to
-    5,000 steps: as Python loops that was a third of the time of a compare page's curves.
+    """Series of (steps, values) on the union of their steps: the steps, and one row of
+    values per series (a 2-D float array), in a few numpy calls per series. Downsampled
+    series each keep their own steps (each bucket's extremes), so 5 trials of 1,000 points
+    make a grid of up to 5,000 steps: as Python loops that was a third of the time of a
+    compare page's curves.
 
-    A series' own steps keep their values exactly; between two of them the value is
-    ``np.interp``'s (NaN beside a NaN; between an infinity and a value, the infinity)."""
+    A series is linearly interpolated at steps inside its range that it lacks and NaN
+    outside it, so a mean never invents a value after a shorter trial ended. A series' own
+    steps keep their values exactly; between two of them the value is ``np.interp``'s (NaN
+    beside a NaN; between an infinity and a value, the infinity).
+
+    >>> steps, rows = align([([0, 10], [0.0, 10.0]), ([0, 5], [1.0, 1.0])])
+    >>> steps.tolist(), rows.tolist()
+    ([0, 5, 10], [[0.0, 5.0, 10.0], [1.0, 1.0, nan]])
+    """
     if not series:
         return np.empty(0, dtype=np.int64), np.empty((0, 0))
     steps = [np.asarray(s) if len(s) else np.empty(0, dtype=np.int64) for s, _ in series]
@@ -245,21 +232,12 @@ def aligned(
     return grid, rows
 
 
-class Band(dict):
-    """Per step: ``mean``, ``lower``, ``upper`` and ``n`` (finite values at that step)."""
-
-
-def band(rows: Sequence[Sequence[float]], kind: str = "std") -> Band:
-    """The mean across aligned rows and a band around it: ± one sample standard deviation
-    (``kind="std"``, zero width with one value) or the minimum and maximum (``"minmax"``).
-    """
-    table = np.array(rows, dtype=np.float64).reshape(len(rows), len(rows[0]) if rows else 0)
-    return Band({k: v.tolist() for k, v in band_arrays(table, kind).items()})
-
-
-def band_arrays(rows: np.ndarray, kind: str = "std") -> dict[str, np.ndarray]:
-    """``band`` of a 2-D array of rows, as arrays. Non-finite values are left out of each
-    step's statistics (``n`` counts the others; NaN where none is left).
+def band(rows: np.ndarray, kind: str = "std") -> dict[str, np.ndarray]:
+    """The mean across aligned rows (a 2-D array, as ``align`` gives) and a band around
+    it, per step: ``mean``, ``lower``, ``upper`` (± one sample standard deviation,
+    ``kind="std"``, zero width with one value; or the minimum and maximum, ``"minmax"``)
+    and ``n``. Non-finite values are left out of each step's statistics (``n`` counts the
+    others; NaN where none is left).
 
     Deviations are taken from the first row's values where every value is finite (the
     usual case), so the variance stays exact enough when the mean is large against the
@@ -300,33 +278,3 @@ def band_arrays(rows: np.ndarray, kind: str = "std") -> dict[str, np.ndarray]:
     for column in (mean, lower, upper):
         column[~some] = NAN
     return {"mean": mean, "lower": lower, "upper": upper, "n": counts}
-
-
-def minmax_keep(values: np.ndarray, max_points: int) -> np.ndarray:
-    """``kuro.core.downsample.minmax_indices`` of an array, in numpy calls: indices of at
-    most ``max_points`` points that keep the first, the last, and each bucket's minimum
-    and maximum, in order; NaN is never an extreme (a bucket of NaN keeps its first point).
-
-    >>> minmax_keep(np.array([0.0, 5.0, 1.0, NAN, -3.0, 2.0, 0.5, 1.0]), 6).tolist()
-    [0, 1, 2, 4, 5, 7]
-    """
-    n = len(values)
-    if max_points <= 0 or n <= max_points:
-        return np.arange(n)
-    if max_points < 4:
-        return np.array(sorted({0, n - 1})[:max_points], dtype=np.int64)
-    n_buckets = (max_points - 2) // 2
-    inner = n - 2
-    starts = 1 + np.arange(n_buckets + 1) * inner // n_buckets
-    lo, hi = starts[:-1], starts[1:]
-    lo = lo[lo < hi]  # n > max_points: every bucket holds a point; kept for safety
-    middle = values[1 : n - 1]
-    heads = lo - 1
-    rank = np.repeat(np.arange(len(lo)), np.diff(np.r_[heads, inner]))
-    low = bucket_extremes(middle, heads, rank, "min")
-    high = bucket_extremes(middle, heads, rank, "max")
-    a, b = np.minimum(low, high) + 1, np.maximum(low, high) + 1
-    pairs = np.column_stack([a, b]).ravel()
-    keep = np.ones(len(pairs), dtype=bool)
-    keep[1::2] = b != a
-    return np.concatenate([[0], pairs[keep], [n - 1]]).astype(np.int64)

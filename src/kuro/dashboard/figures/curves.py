@@ -19,7 +19,8 @@ from typing import Any
 
 import numpy as np
 
-from kuro.dashboard.aggregation import aligned, band_arrays, ema, minmax_keep
+from kuro.core.downsample import minmax_indices
+from kuro.dashboard.aggregation import align, band, ema
 from kuro.dashboard.figures.theme import (
     base_layout,
     plot_text,
@@ -192,13 +193,13 @@ def _mean_traces(
     max_points: int,
 ) -> tuple[list[dict[str, Any]], bool]:
     series = [t["series"] for t in trials]
-    steps, rows = aligned([(s["steps"], _values(s, smoothing)) for s in series])
-    stats = band_arrays(rows, band_kind)
+    steps, rows = align([(s["steps"], _values(s, smoothing)) for s in series])
+    stats = band(rows, band_kind)
     x: np.ndarray = steps
     if x_axis != "step":
-        _, xs = aligned([(s["steps"], _x(s, x_axis)) for s in series])
-        x = band_arrays(xs, "std")["mean"]
-    keep = minmax_keep(stats["mean"], max_points) if len(steps) > max_points else None
+        _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
+        x = band(xs, "std")["mean"]
+    keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
     if keep is not None:
         x = x[keep]
         stats = {k: v[keep] for k, v in stats.items()}

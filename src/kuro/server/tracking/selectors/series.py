@@ -21,6 +21,7 @@ import numpy as np
 import numpy.typing as npt
 from django.db import connection
 
+from kuro.core.downsample import bucket_extremes
 from kuro.server.tracking.chunks import (
     BLOCK_POINTS,
     CHUNK_POINTS,
@@ -33,7 +34,7 @@ from kuro.server.tracking.chunks import (
 )
 from kuro.server.tracking.models import Chunk
 
-__all__ = ["SeriesView", "bucket_extremes", "series_at_step", "series_points", "series_view"]
+__all__ = ["SeriesView", "series_at_step", "series_points", "series_view"]
 
 Key = tuple[int, int]  # (trial id, metric id)
 Int = npt.NDArray[np.int64]
@@ -494,25 +495,6 @@ def _end(
     out_values[decoded], out_times[decoded] = every.values[got], every.times[got]
     out_values[~decoded], out_times[~decoded] = values[table], times[table]
     return steps, out_values, out_times
-
-
-def bucket_extremes(values: Float, heads: Int, rank: Int, which: str) -> Int:
-    """The index of the first value of each bucket (runs of ``values`` starting at
-    ``heads``, none empty; ``rank``: each value's bucket, 0, 1...) that is the bucket's
-    minimum (``which`` "min") or maximum, NaN skipped; its first value if all are NaN. For
-    downsampled reads (a bucket's units) and the dashboard's curves (a bucket's points)."""
-    worst, best = (np.inf, np.minimum) if which == "min" else (-np.inf, np.maximum)
-    sizes = np.diff(np.r_[heads, len(values)])
-    nan = np.isnan(values)
-    if not nan.any():  # the usual case: a few numpy calls fewer over every value
-        hit = np.flatnonzero(values == np.repeat(best.reduceat(values, heads), sizes))
-        return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
-    key = np.where(nan, worst, values)
-    target = np.repeat(best.reduceat(key, heads), sizes)
-    has_real = np.repeat(np.logical_or.reduceat(~nan, heads), sizes)
-    hit = np.flatnonzero((key == target) & ~(nan & has_real))
-    # The first hit of each bucket: hits are in bucket order, at least one a bucket.
-    return hit[np.r_[True, rank[hit[1:]] != rank[hit[:-1]]]]
 
 
 def _extremes(units: Blocks, heads: Int, rank: Int, which: str) -> Int:
