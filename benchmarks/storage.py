@@ -3,24 +3,25 @@
 For SQLite and for PostgreSQL (``KURO_DATABASE_URL``; skipped, and said so, when unset),
 each in a child process with a fresh test database, the issue's own measurement:
 
-- *ingest*: 100 experiments x 5 trials x 2 metrics (500 trials) grown step by step through
-  ``points_ingest`` (a batch per experiment: 5 trials x 2 metrics x 1,000 steps, as a client
-  sends them), in points/s;
+- *ingest*: a group of 100 experiments x 5 trials x 2 metrics (500 trials) per size,
+  1,000 and 10,000 steps (1M and 10M points; ``KURO_BENCH_STORAGE_STEPS``, e.g.
+  ``1000,10000,30000``), each grown step by step through ``points_ingest`` (a batch per
+  experiment: 5 trials x 2 metrics x 1,000 steps, as a client sends them), in points/s;
 - *bytes per point*: the on-disk size of the tables (with their indexes) that hold the
   points, divided by the points stored (the issue's target: at most 16);
-- once the series reach 1,000 and 10,000 steps (1M, then 10M points;
-  ``KURO_BENCH_STORAGE_STEPS``, e.g. ``1000,10000,30000``):
-    - *downsampled read*: ``metric_history`` of 100 of the trials, both metrics,
+- for each size, with every group in the database:
+    - *downsampled read*: ``metric_history`` of 100 of the group's trials, both metrics,
       ``max_points=1000``;
-    - *curves*: the compare page's curves of 20 experiments (their 100 trials) in mean
-      mode with a ± std band, as its callback draws them (``show_curves``, the group read
-      as the page loads it), serialized to JSON as Dash sends them.
+    - *curves*: the compare page's curves of 20 of its experiments (their 100 trials) in
+      mean mode with a ± std band, as its callback draws them (``show_curves``, the group
+      read as the page loads it), serialized to JSON as Dash sends them.
 
   The baseline of each is the same work at the first size, in the same run: work that
   costs per pixel stays near 1x as the series grow (the issue's targets: at most 0.3 s
-  each at 10M points, and 1.3x). Each is timed on the wall clock and in this process's
-  CPU time (the server's side of the work without the database's, but much less moved by
-  other load on a shared machine).
+  each at 10M points, and 1.3x). The sizes are read in turns, 9 rounds (the median of
+  each), so that a drift of this shared machine's load falls on all of them. Each is timed
+  on the wall clock and in this process's CPU time (the server's side of the work without
+  the database's, but much less moved by other load on a shared machine).
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ TRIALS = 5  # per experiment
 READ_TRIALS = 100
 SELECTED = 20  # experiments whose curves are drawn
 METRICS = (("loss", "min"), ("acc", "max"))
-STEPS = [int(s) for s in os.environ.get("KURO_BENCH_STORAGE_STEPS", "1000,10000").split(",")]
+STEPS = sorted(
+    {int(s) for s in os.environ.get("KURO_BENCH_STORAGE_STEPS", "1000,10000").split(",")}
+)
 GROW = 1000  # steps per series per batch
-REPEATS = 5
+ROUNDS = 9
 GROUP = "bench-storage"
 # The models whose tables hold metric points (before issue 13: "Point", one row a point).
 POINT_MODELS = ("Chunk",)
@@ -84,27 +87,28 @@ def _measure() -> dict[str, Any]:
     )
 
     workers = [worker_register(name=f"bench-storage-{k}").name for k in range(TRIALS)]
-    experiments: list[list[int]] = []
-    for e in range(EXPERIMENTS):
-        experiment = experiment_get_or_create(
-            group=GROUP,
-            identifier=f"model{e % 4}",
-            hyper_parameters={"lr": 10 ** -(1 + e % 5), "seed": e},
-            n_trials=TRIALS,
-            metrics=list(METRICS),
-        )
-        # One worker per trial: a worker asking again would resume its running trial.
-        experiments.append(
-            [trial_acquire(experiment_id=experiment.pk, worker=w).pk for w in workers]
-        )
-    trial_ids = [t for trials in experiments for t in trials]
     rng = np.random.default_rng(13)
-    level = dict(zip(trial_ids, rng.uniform(0.05, 0.5, len(trial_ids)).tolist(), strict=True))
-    out: dict[str, Any] = {"ingest_seconds": 0.0, "ingest_points": 0, "sizes": {}}
-    have = 0
     now = time.time()
-    for target in STEPS:
-        while have < target:
+    out: dict[str, Any] = {"ingest_seconds": 0.0, "ingest_points": 0}
+
+    def build(group: str, target: int) -> list[int]:
+        """A group of EXPERIMENTS x TRIALS x METRICS grown to ``target`` steps."""
+        experiments: list[list[int]] = []
+        for e in range(EXPERIMENTS):
+            experiment = experiment_get_or_create(
+                group=group,
+                identifier=f"model{e % 4}",
+                hyper_parameters={"lr": 10 ** -(1 + e % 5), "seed": e},
+                n_trials=TRIALS,
+                metrics=list(METRICS),
+            )
+            # One worker per trial: a worker asking again would resume its running trial.
+            experiments.append(
+                [trial_acquire(experiment_id=experiment.pk, worker=w).pk for w in workers]
+            )
+        trial_ids = [t for trials in experiments for t in trials]
+        level = dict(zip(trial_ids, rng.uniform(0.05, 0.5, len(trial_ids)).tolist(), strict=True))
+        for have in range(0, target, GROW):
             steps = np.arange(have, min(have + GROW, target))
             trend = np.exp(-steps / 3000)
             times = (now + steps * 0.25).tolist()
@@ -124,28 +128,30 @@ def _measure() -> dict[str, Any]:
                 points_ingest(series=series)
                 out["ingest_seconds"] += time.perf_counter() - started
                 out["ingest_points"] += sum(len(s.steps) for s in series)
-            have = int(steps[-1]) + 1
-        out["sizes"][str(target)] = _timings(trial_ids[:READ_TRIALS])
+        return trial_ids
+
+    # A group per size, all in the database at once, so that the sizes are read in turns:
+    # on a shared machine the load drifts, and a size read a minute after another met
+    # another load (ratios of 0.9x to 2x from run to run for the same code). So the
+    # smaller sizes are read from tables that hold the larger ones too: the ratios measure
+    # the series' length, not the tables' size. The last size's group is GROUP.
+    groups: dict[int, tuple[str, list[int]]] = {}
+    for target in STEPS:
+        group = GROUP if target == STEPS[-1] else f"{GROUP}-{target}"
+        groups[target] = (group, build(group, target))
+    out["sizes"] = _timings(groups)
     out["bytes"] = _point_bytes()
-    out["points"] = len(trial_ids) * len(METRICS) * STEPS[-1]
+    out["points"] = sum(len(ids) * len(METRICS) * target for target, (_, ids) in groups.items())
     return out
 
 
-def _median(work: Callable[[], Any]) -> tuple[float, float]:
-    """Median wall-clock and CPU seconds of ``work``, after a first call not timed."""
-    work()
-    wall, cpu = [], []
-    for _ in range(REPEATS):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        work()
-        wall.append(time.perf_counter() - started)
-        cpu.append(time.process_time() - started_cpu)
-    return statistics.median(wall), statistics.median(cpu)
-
-
-def _timings(read_ids: list[int]) -> dict[str, tuple[float, float]]:
-    """(wall, CPU) seconds of the downsampled read of ``read_ids`` and of the curves of
-    ``SELECTED`` experiments."""
+def _timings(
+    groups: dict[int, tuple[str, list[int]]],
+) -> dict[str, dict[str, tuple[float, float]]]:
+    """Per size, the (wall, CPU) median seconds of the downsampled read of
+    ``READ_TRIALS`` of its group's trials and of the curves of ``SELECTED`` of its
+    experiments: every work once untimed, then ``ROUNDS`` rounds of each in turn (in one
+    order, then the other)."""
     from plotly.io.json import to_json_plotly
 
     from kuro.dashboard import create_app
@@ -154,21 +160,44 @@ def _timings(read_ids: list[int]) -> dict[str, tuple[float, float]]:
     create_app()  # the pages register on the app
     from kuro.dashboard.pages import compare
 
-    def read() -> None:
-        history = metric_history(trial_ids=read_ids, max_points=1000)
-        shown = sum(len(s["steps"]) for h in history for s in h["metrics"].values())
-        assert shown <= len(read_ids) * len(METRICS) * 1000, shown
+    works: dict[tuple[int, str], Callable[[], Any]] = {}
+    for target, (group, trial_ids) in groups.items():
+        read_ids = trial_ids[:READ_TRIALS]
 
-    data = compare.load_group(GROUP, 0, 0)[0]
-    selected = [{"id": e["id"]} for e in data["experiments"][:SELECTED]]
+        def read(read_ids: list[int] = read_ids) -> None:
+            history = metric_history(trial_ids=read_ids, max_points=1000)
+            shown = sum(len(s["steps"]) for h in history for s in h["metrics"].values())
+            assert shown <= len(read_ids) * len(METRICS) * 1000, shown
 
-    def curves() -> None:
-        charts = compare.show_curves(
-            selected, data, None, None, None, "mean", "std", 0.0, [], "step"
+        data = compare.load_group(group, 0, 0)[0]
+        selected = [{"id": e["id"]} for e in data["experiments"][:SELECTED]]
+
+        def curves(selected: list[dict[str, Any]] = selected, data: Any = data) -> None:
+            charts = compare.show_curves(
+                selected, data, None, None, None, "mean", "std", 0.0, [], "step"
+            )
+            to_json_plotly(charts)
+
+        works[target, "read"] = read
+        works[target, "curves"] = curves
+    clocks: dict[tuple[int, str], tuple[list[float], list[float]]] = {}
+    for key, call in works.items():
+        call()
+        clocks[key] = ([], [])
+    order = list(works)
+    for round_ in range(ROUNDS):
+        for key in order if round_ % 2 == 0 else order[::-1]:
+            started, started_cpu = time.perf_counter(), time.process_time()
+            works[key]()
+            clocks[key][0].append(time.perf_counter() - started)
+            clocks[key][1].append(time.process_time() - started_cpu)
+    sizes: dict[str, dict[str, tuple[float, float]]] = {}
+    for (target, name), (wall, cpu) in clocks.items():
+        sizes.setdefault(str(target), {})[name] = (
+            statistics.median(wall),
+            statistics.median(cpu),
         )
-        to_json_plotly(charts)
-
-    return {"read": _median(read), "curves": _median(curves)}
+    return sizes
 
 
 def _point_bytes() -> int:

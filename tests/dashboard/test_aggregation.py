@@ -15,6 +15,7 @@ from kuro.dashboard.aggregation import (
     align,
     band,
     best_trial,
+    bucketed,
     canonical_value,
     differing_keys,
     ema,
@@ -116,6 +117,109 @@ def test_align_interpolates_inside_and_not_beyond():
     assert steps.tolist() == [0, 5, 10]
     assert rows[0].tolist() == [0.0, 5.0, 10.0]
     assert rows[1][:2].tolist() == [1.0, 1.0] and math.isnan(rows[1][2])
+
+
+def test_bucketed_means_and_extremes_per_bucket():
+    """On one grid of equal buckets, each series' mean, minimum and maximum in each bucket
+    (NaN skipped): the lows and highs bound every point of every series."""
+    rng = np.random.default_rng(7)
+    series = []
+    for k in range(5):
+        steps = np.arange(k, 10_000, 3)  # each series its own steps
+        values = rng.normal(0, 1, len(steps))
+        values[rng.integers(0, len(steps), 20)] = math.nan
+        series.append((steps, values))
+    series[2][1][1000] = 99.0  # a spike
+    grid = bucketed(series, 100)
+    assert grid.extra is None and len(grid.steps) == 100
+    assert grid.means.shape == grid.lows.shape == grid.highs.shape == (5, 100)
+    for b in range(100):
+        assert b * 100 <= grid.steps[b] < (b + 1) * 100
+        for k, (s, v) in enumerate(series):
+            inside = v[(s * 100) // 10_000 == b]
+            assert grid.lows[k, b] == np.nanmin(inside)
+            assert grid.highs[k, b] == np.nanmax(inside)
+            assert grid.means[k, b] == pytest.approx(np.nanmean(inside), rel=1e-12)
+    assert grid.highs.max() == 99.0
+    assert grid.lows.min() == min(np.nanmin(v) for _, v in series)
+
+
+def test_bucketed_ranges_gaps_and_extra_values():
+    """Outside its range a series has no value; inside, a bucket where it has no point is
+    interpolated; extra values (times) are averaged over the same points."""
+    long = (np.arange(0, 1000), np.linspace(0.0, 1.0, 1000))
+    short = (np.arange(500, 1000), np.full(500, 2.0))
+    sparse = (np.arange(0, 1000, 250), np.array([0.0, 1.0, 2.0, 3.0]))
+    times = [s * 10.0 for s, _ in (long, short, sparse)]
+    grid = bucketed([long, short, sparse], 10, times)
+    assert len(grid.steps) == 10
+    assert all(b * 100 <= step < (b + 1) * 100 for b, step in enumerate(grid.steps.tolist()))
+    assert np.isnan(grid.means[1][:5]).all() and (grid.means[1][5:] == 2.0).all()
+    # Points in buckets 0, 2, 5 and 7; the buckets between them interpolated; none after.
+    assert grid.means[2][:8].tolist() == pytest.approx([0, 0.5, 1, 4 / 3, 5 / 3, 2, 2.5, 3])
+    assert np.isnan(grid.means[2][8:]).all()
+    assert grid.extra is not None
+    assert grid.extra[0].tolist() == [10.0 * (b * 100 + 49.5) for b in range(10)]
+    assert bucketed([], 10).means.shape == (0, 0)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(-(2**62), 2**62),
+            st.integers(1, 3),
+            st.lists(st.floats(allow_nan=True, allow_infinity=True, width=32), max_size=60),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    st.integers(1, 12),
+)
+def test_bucketed_shape_and_bounds_on_any_series(specs, n_buckets):
+    """Any series (empty, one point, NaN, infinities, steps anywhere in int64, apart or
+    overlapping): at most n_buckets columns, integer steps in order within the series'
+    range, and in each cell low <= mean <= high, none outside the series' own values."""
+    series = [
+        (np.arange(len(v), dtype=np.int64) * stride + start, np.array(v, dtype=np.float64))
+        for start, stride, v in specs
+    ]
+    grid = bucketed(series, n_buckets)
+    assert len(grid.steps) <= n_buckets and grid.means.shape == (len(series), len(grid.steps))
+    assert grid.steps.dtype == np.int64 and (np.diff(grid.steps) > 0).all()
+    present = [s for s, _ in series if len(s)]
+    if present:
+        assert grid.steps.min() >= min(s[0] for s in present)
+        assert grid.steps.max() <= max(s[-1] for s in present)
+    for k, (_, v) in enumerate(series):
+        own = v[~np.isnan(v)]
+        for plane in (grid.lows, grid.means, grid.highs):
+            shown = plane[k][~np.isnan(plane[k])]
+            assert (shown >= own.min(initial=np.inf)).all()
+            assert (shown <= own.max(initial=-np.inf)).all()
+        cells = ~np.isnan(grid.lows[k]) & ~np.isnan(grid.means[k]) & ~np.isnan(grid.highs[k])
+        assert (grid.lows[k][cells] <= grid.means[k][cells]).all()
+        assert (grid.means[k][cells] <= grid.highs[k][cells]).all()
+
+
+def test_bucketed_keeps_steps_beyond_a_float_exact():
+    """Steps past 2**53 (any int64 is a step) stay distinct and exact: no float rounding."""
+    big = 2**62
+    grid = bucketed([(np.array([big, big + 1, big + 2]), np.array([1.0, 2.0, 3.0]))], 2)
+    assert grid.steps.tolist() == [big, big + 2]
+    assert grid.means[0].tolist() == [1.5, 3.0]
+    top = 2**63 - 1
+    grid = bucketed([([top - 2, top], [1.0, 2.0])], 3)  # the middle bucket interpolated
+    assert grid.steps.tolist() == [top - 2, top - 1, top]
+    assert grid.means[0].tolist() == [1.0, 1.5, 2.0]
+
+
+def test_bucketed_gap_beside_an_infinity_warns_nothing():
+    """A bucket between a value and an infinity is the infinity (as ``align`` has it), and
+    between two infinities of opposite signs NaN, without numpy's warnings (errors here)."""
+    grid = bucketed([(np.array([0, 2, 4]), np.array([1.0, math.inf, -math.inf]))], 5)
+    means = grid.means[0].tolist()
+    assert means[:3] == [1.0, math.inf, math.inf] and means[4] == -math.inf
+    assert math.isnan(means[3])
 
 
 @pytest.mark.parametrize("kind", ["std", "minmax"])

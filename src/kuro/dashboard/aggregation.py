@@ -2,9 +2,10 @@
 
 Pure functions on the plain data the selectors return, whose metric values are floats
 (NaN as ``math.nan``); the series of many trials are aligned and banded in numpy
-(``align``, ``band``), which the curves of a compare page
-call for 100 trials at once. A summary value may also be None: the compare page keeps a group's
-experiments in a ``dcc.Store``, which holds JSON, where NaN (and an infinity) is ``null``.
+(``align`` or, for downsampled series, ``bucketed``; then ``band``), which the curves of a
+compare page call for 100 trials at once. A summary value may also be None: the compare
+page keeps a group's experiments in a ``dcc.Store``, which holds JSON, where NaN (and an
+infinity) is ``null``.
 
 >>> summarize([0.8, 0.9, float("nan")], "max")
 {'mean': 0.85..., 'best': 0.9, 'std': 0.0707..., 'n': 2}
@@ -16,7 +17,7 @@ import json
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -24,9 +25,11 @@ from kuro.core.canonical import canonical_text
 from kuro.core.modes import is_better
 
 __all__ = [
+    "Buckets",
     "align",
     "band",
     "best_trial",
+    "bucketed",
     "canonical_value",
     "counted_trials",
     "differing_keys",
@@ -230,6 +233,118 @@ def align(
         if len(s):
             row[:] = np.interp(at, s.astype(np.float64), v, left=NAN, right=NAN)
     return grid, rows
+
+
+class Buckets(NamedTuple):
+    """Series on one grid of buckets (``bucketed``): per bucket a column, per series a row."""
+
+    steps: np.ndarray
+    """Each bucket's step: the mean of the series' steps in it, rounded down."""
+    means: np.ndarray
+    """Each series' mean of its values in the bucket."""
+    lows: np.ndarray
+    """Each series' minimum in the bucket."""
+    highs: np.ndarray
+    """Each series' maximum in the bucket."""
+    extra: np.ndarray | None
+    """Each series' mean of its ``extra`` values (its times, say) in the bucket, or None."""
+
+
+def bucketed(
+    series: Sequence[tuple[Sequence[float] | np.ndarray, Sequence[float] | np.ndarray]],
+    n_buckets: int,
+    extra: Sequence[Sequence[float] | np.ndarray] | None = None,
+) -> Buckets:
+    """Series of (steps, values) on one grid of ``n_buckets`` buckets of equal width, from
+    the first step of them all to the last (as W&B's full-fidelity charts cut the x axis):
+    in each bucket, each series' mean, minimum and maximum of its values there (NaN
+    skipped; NaN in a bucket of NaN only), and its mean of ``extra`` (an array per series
+    beside its values) if given.
+
+    For downsampled series (``metric_history(max_points=...)``), which hold each of their
+    own buckets' extremes at steps that differ from series to series: on the union of their
+    steps (``align``) 5 trials of 1,000 points made about 5,000 columns, and the work and
+    the chart grew with the series. Here they make ``n_buckets`` columns at most whatever
+    their length: ``band`` of the means gives the mean across series and its ± std; the
+    lowest of the lows and the highest of the highs bound every point of every series.
+
+    Each series' steps are integers in order (as reads give them). A series has no value
+    (NaN) in the buckets outside its range; a bucket inside its range where it has no point
+    takes the values interpolated between its neighbouring buckets.
+
+    >>> grid = bucketed([([0, 1, 2, 3], [4.0, 2.0, 3.0, 5.0]), ([2, 3], [1.0, 3.0])], 2)
+    >>> grid.steps.tolist(), grid.means.tolist()
+    ([0, 2], [[3.0, 4.0], [nan, 2.0]])
+    >>> grid.lows.tolist(), grid.highs.tolist()
+    ([[2.0, 3.0], [nan, 1.0]], [[4.0, 5.0], [nan, 3.0]])
+    """
+    steps = [np.asarray(s, dtype=np.int64) for s, _ in series]
+    values = [np.asarray(v, dtype=np.float64) for _, v in series]
+    extras = None if extra is None else [np.asarray(e, dtype=np.float64) for e in extra]
+    present = [s for s in steps if len(s)]
+    if not present or n_buckets < 1:
+        empty = np.empty((len(series), 0))
+        return Buckets(
+            np.empty(0, dtype=np.int64), empty, empty, empty, None if extras is None else empty
+        )
+    first = min(int(s[0]) for s in present)
+    span = max(int(s[-1]) for s in present) - first + 1
+    width = min(n_buckets, span)
+    # Steps from the first, exact in unsigned integers (any int64 steps), then as floats:
+    # a float64 of a step beyond 2**53 would merge steps and buckets.
+    origin = np.int64(first)
+    # All the series at once: each point's cell (series, bucket), cells in order.
+    lengths = np.array([len(s) for s in steps])
+    step = np.concatenate([(s - origin).view(np.uint64) for s in steps]).astype(np.float64)
+    value = np.concatenate(values)
+    bucket = np.minimum((step * (width / span)).astype(np.int64), width - 1)
+    cell = np.repeat(np.arange(len(series)), lengths) * width + bucket
+    heads = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+    filled = cell[heads]
+    sizes = np.diff(np.r_[heads, len(cell)])
+    real = ~np.isnan(value)
+    # Per series and bucket: its mean step, mean, minimum, maximum (and mean extra value).
+    flat = np.full((5 if extras is not None else 4, len(series) * width), NAN)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        flat[0, filled] = np.add.reduceat(step, heads) / sizes
+        flat[1, filled] = np.add.reduceat(np.where(real, value, 0.0), heads) / (
+            np.add.reduceat(real, heads)
+        )
+        flat[2, filled] = np.fmin.reduceat(value, heads)
+        flat[3, filled] = np.fmax.reduceat(value, heads)
+        if extras is not None:
+            flat[4, filled] = np.add.reduceat(np.concatenate(extras), heads) / sizes
+    planes = flat.reshape(len(flat), len(series), width)
+    # Buckets inside a series' range where it has no point (its points, each an extreme of
+    # its own buckets, can skip one): linearly interpolated between the nearest buckets
+    # where it has one, on each side.
+    cells = np.zeros(len(series) * width, dtype=bool)
+    cells[filled] = True
+    has = cells.reshape(len(series), width)
+    column = np.arange(width)
+    before = np.maximum.accumulate(np.where(has, column, -1), axis=1)
+    after = np.minimum.accumulate(np.where(has, column, width)[:, ::-1], axis=1)[:, ::-1]
+    rows, gaps = np.nonzero(~has & (before >= 0) & (after < width))
+    if len(rows):
+        left, right = before[rows, gaps], after[rows, gaps]
+        weight = (gaps - left) / (right - left)
+        with np.errstate(invalid="ignore"):  # beside an infinity: NaN
+            for plane in planes:
+                plane[rows, gaps] = (
+                    plane[rows, left] + (plane[rows, right] - plane[rows, left]) * weight
+                )
+    at = planes[0]
+    counts = np.isfinite(at).sum(axis=0)
+    kept = counts > 0  # a bucket where some series has a point
+    with np.errstate(invalid="ignore", divide="ignore"):
+        position = np.floor(np.where(np.isfinite(at), at, 0.0).sum(axis=0) / counts)
+    return Buckets(
+        (np.minimum(position[kept], span - 1).astype(np.uint64).view(np.int64) + origin),
+        planes[1][:, kept],
+        planes[2][:, kept],
+        planes[3][:, kept],
+        None if extras is None else planes[4][:, kept],
+    )
 
 
 def band(rows: np.ndarray, kind: str = "std") -> dict[str, np.ndarray]:

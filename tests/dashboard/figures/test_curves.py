@@ -119,6 +119,40 @@ def test_mean_of_long_series_is_downsampled_keeping_extremes():
     assert info["sampled"]
 
 
+def test_mean_of_sampled_trials_is_taken_bucket_by_bucket():
+    """Downsampled trials (each its own buckets' extremes, at its own steps) are compared on
+    one grid of buckets: at most max_points / 2 however long they are, in step order, and a
+    min-max band that holds every trial's extremes."""
+    first = [float(i % 5) for i in range(0, 20_000, 2)]
+    second = [float(i % 7) for i in range(1, 20_001, 2)]
+    second[2345] = 50.0
+    experiments = [
+        _experiment(
+            1,
+            [
+                {**_series(first, sampled=True, count=100_000), "steps": list(range(0, 20_000, 2))},
+                {
+                    **_series(second, sampled=True, count=100_000),
+                    "steps": list(range(1, 20_001, 2)),
+                },
+            ],
+        )
+    ]
+    figure, info = curve_figure(
+        metric="loss", experiments=experiments, aggregation="mean", band_kind="minmax"
+    )
+    band, mean = figure["data"]
+    assert len(mean["x"]) == 499 and mean["x"] == sorted(mean["x"])
+    assert all(isinstance(x, int) for x in mean["x"])
+    assert max(y for y in band["y"] if y is not None) == 50.0
+    assert min(y for y in band["y"] if y is not None) == 0.0
+    assert info == {"sampled": True, "count": 200_000, "shown": len(mean["x"])}
+    timed, _ = curve_figure(
+        metric="loss", experiments=experiments, aggregation="mean", x_axis="relative"
+    )
+    assert len(timed["data"][1]["x"]) == len(mean["x"])
+
+
 def test_minmax_downsampling_keeps_extremes():
     """The server's downsampling keeps the first, the last, the minimum and the maximum."""
     values = [float(i % 7) for i in range(10_000)]

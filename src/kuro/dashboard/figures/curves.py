@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from kuro.core.downsample import minmax_indices
-from kuro.dashboard.aggregation import align, band, ema
+from kuro.dashboard.aggregation import align, band, bucketed, ema
 from kuro.dashboard.figures.theme import (
     base_layout,
     plot_text,
@@ -193,12 +193,24 @@ def _mean_traces(
     max_points: int,
 ) -> tuple[list[dict[str, Any]], bool]:
     series = [t["series"] for t in trials]
-    steps, rows = align([(s["steps"], _values(s, smoothing)) for s in series])
-    stats = band(rows, band_kind)
-    x: np.ndarray = steps
-    if x_axis != "step":
-        _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
-        x = band(xs, "std")["mean"]
+    points = [(s["steps"], _values(s, smoothing)) for s in series]
+    xs: np.ndarray | None = None
+    if any(s["sampled"] for s in series):
+        # Each trial's points are its own buckets' extremes, at steps of its own: the trials
+        # are compared bucket by bucket, on at most max_points / 2 buckets.
+        extra = None if x_axis == "step" else [_x(s, x_axis) for s in series]
+        grid = bucketed(points, (max_points - 2) // 2, extra)
+        steps, xs = grid.steps, grid.extra
+        stats = band(grid.means, band_kind)
+        if band_kind == "minmax":  # every point of every trial inside the band
+            stats["lower"] = band(grid.lows, "minmax")["lower"]
+            stats["upper"] = band(grid.highs, "minmax")["upper"]
+    else:
+        steps, rows = align(points)
+        stats = band(rows, band_kind)
+        if x_axis != "step":
+            _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
+    x: np.ndarray = steps if xs is None else band(xs, "std")["mean"]
     keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
     if keep is not None:
         x = x[keep]
