@@ -25,13 +25,17 @@ def test_step_window_reads_plotly_relayout_data():
 
 
 def test_caption_says_sampled_and_zoomed():
-    """Sampled: how many of how many, extremes kept; zoomed: the range and its points."""
+    """Sampled: how many of how many, extremes kept, and a mean taken bucket by bucket says
+    so; zoomed: the range and its points."""
     full = caption_text({"sampled": True, "shown": 1000, "count": 30000})
     assert full is not None and full.startswith("Downsampled: 1,000 of 30,000 points drawn")
     assert "extremes kept" in full
     zoomed = caption_text({"sampled": True, "shown": 1000, "count": 5000}, (10, 5010))
     assert zoomed is not None and zoomed.startswith("Steps 10 to 5,010: downsampled")
     assert caption_text({"sampled": False, "shown": 9, "count": 9}) is None
+    means = caption_text({"sampled": True, "bucketed": True, "shown": 499, "count": 50_000})
+    assert means is not None and "trials averaged bucket by bucket" in means
+    assert "bucket by bucket" not in full
 
 
 def test_recipe_keeps_no_series_and_refuses_unknown_options():

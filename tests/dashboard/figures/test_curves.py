@@ -102,7 +102,7 @@ def test_sampled_series_are_reported():
     """A sampled input series makes the chart say so, with the full count."""
     experiments = [_experiment(1, [_series([1.0, 2.0], sampled=True, count=5000)])]
     _, info = curve_figure(metric="loss", experiments=experiments, aggregation="all")
-    assert info == {"sampled": True, "count": 5000, "shown": 2}
+    assert info == {"sampled": True, "bucketed": False, "count": 5000, "shown": 2}
 
 
 def test_mean_of_long_series_is_downsampled_keeping_extremes():
@@ -146,7 +146,7 @@ def test_mean_of_sampled_trials_is_taken_bucket_by_bucket():
     assert all(isinstance(x, int) for x in mean["x"])
     assert max(y for y in band["y"] if y is not None) == 50.0
     assert min(y for y in band["y"] if y is not None) == 0.0
-    assert info == {"sampled": True, "count": 200_000, "shown": len(mean["x"])}
+    assert info == {"sampled": True, "bucketed": True, "count": 200_000, "shown": len(mean["x"])}
     timed, _ = curve_figure(
         metric="loss", experiments=experiments, aggregation="mean", x_axis="relative"
     )

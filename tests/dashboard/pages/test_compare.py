@@ -77,11 +77,12 @@ def test_compare_flow(page, study):
         assert len(means) == 2
         for trace in means:
             if plot["meta"] == "train_loss":
-                assert 100 < trace["n"] <= 1000  # 1,500 steps, sampled
+                assert trace["n"] == 499  # 1,500 steps, sampled: the mean bucket by bucket
             else:
                 assert trace["n"] == STEPS // VAL_EVERY
     sampled = page.page.locator('[data-metric="train_loss"] .kuro-note')
     assert sampled.inner_text().startswith("Downsampled: ")
+    assert "trials averaged bucket by bucket" in sampled.inner_text()
     assert page.page.locator('[data-metric="val_acc"] .kuro-note').count() == 0
     page.page.locator("#compare-curves").scroll_into_view_if_needed()
     page.shot("mean")

@@ -123,17 +123,18 @@ def caption_text(
     True
     """
     counts = f"{info['shown']:,} of {info['count']:,} points drawn, extremes kept"
+    means = ", trials averaged bucket by bucket" if info.get("bucketed") else ""
     if window is None:
         if not info["sampled"]:
             return None
         zoom = "Zoom in to read a range at full resolution; " if zoomable else ""
         return (
-            f"Downsampled: {counts} (each bucket's minimum and maximum). {zoom}"
+            f"Downsampled: {counts} (each bucket's minimum and maximum){means}. {zoom}"
             f"{'d' if zoomable else 'D'}ownloads hold every point."
         )
     steps = f"Steps {window[0]:,} to {window[1]:,}"
     if info["sampled"]:
-        return f"{steps}: downsampled, {counts}. Zoom in further for every point."
+        return f"{steps}: downsampled, {counts}{means}. Zoom in further for every point."
     return f"{steps}: full resolution, all {info['shown']:,} points."
 
 

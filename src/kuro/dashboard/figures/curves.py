@@ -191,11 +191,14 @@ def _mean_traces(
     smoothing: float,
     x_axis: str,
     max_points: int,
-) -> tuple[list[dict[str, Any]], bool]:
+) -> tuple[list[dict[str, Any]], bool, bool]:
+    """A band and a mean line; whether they were decimated (``minmax_indices``), and
+    whether the trials were averaged bucket by bucket (``bucketed``)."""
     series = [t["series"] for t in trials]
     points = [(s["steps"], _values(s, smoothing)) for s in series]
     xs: np.ndarray | None = None
-    if any(s["sampled"] for s in series):
+    bucketwise = any(s["sampled"] for s in series)
+    if bucketwise:
         # Each trial's points are its own buckets' extremes, at steps of its own: the trials
         # are compared bucket by bucket, on at most max_points / 2 buckets.
         extra = None if x_axis == "step" else [_x(s, x_axis) for s in series]
@@ -244,7 +247,7 @@ def _mean_traces(
             **counts,
         ),
     ]
-    return traces, keep is not None
+    return traces, keep is not None, bucketwise
 
 
 _PLOT_HEIGHT = 236  # px
@@ -273,14 +276,16 @@ def curve_figure(
     max_points: int = MAX_POINTS,
     show_legend: bool = True,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The figure, and ``{"sampled": bool, "count": full points, "shown": points drawn}``
-    (``count``: the points of the series read, a zoomed range's when only it was read)."""
+    """The figure, and ``{"sampled": bool, "bucketed": bool, "count": full points,
+    "shown": points drawn}`` (``count``: the points of the series read, a zoomed range's
+    when only it was read; ``bucketed``: a mean of downsampled trials taken bucket by
+    bucket)."""
     if aggregation not in AGGREGATIONS:
         raise ValueError(f"aggregation is one of {list(AGGREGATIONS)}, not {aggregation!r}")
     if x_axis not in X_AXES:
         raise ValueError(f"x axis is one of {list(X_AXES)}, not {x_axis!r}")
     traces: list[dict[str, Any]] = []
-    sampled = False
+    sampled = bucketed_any = False
     count = 0
     for experiment in experiments:
         trials = [t for t in experiment["trials"] if t.get("series")]
@@ -291,10 +296,11 @@ def curve_figure(
         if aggregation == "best":
             trials = [t for t in trials if t["id"] == experiment.get("best_trial")] or trials[:1]
         if aggregation == "mean" and len(trials) > 1:
-            new, resampled = _mean_traces(
+            new, resampled, bucketwise = _mean_traces(
                 experiment, trials, band_kind, smoothing, x_axis, max_points
             )
             sampled |= resampled
+            bucketed_any |= bucketwise
         else:
             new = _trial_traces(experiment, trials, smoothing, x_axis)
         traces += new
@@ -327,6 +333,7 @@ def curve_figure(
         layout["showlegend"] = False
     return {"data": traces, "layout": layout}, {
         "sampled": sampled,
+        "bucketed": bucketed_any,
         "count": count,
         "shown": shown,
     }
