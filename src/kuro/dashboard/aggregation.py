@@ -328,7 +328,7 @@ def bucketed(
     if len(rows):
         left, right = before[rows, gaps], after[rows, gaps]
         weight = (gaps - left) / (right - left)
-        with np.errstate(invalid="ignore"):  # beside an infinity: NaN
+        with np.errstate(invalid="ignore"):  # between opposite infinities: NaN
             for plane in planes:
                 plane[rows, gaps] = (
                     plane[rows, left] + (plane[rows, right] - plane[rows, left]) * weight
