@@ -98,6 +98,14 @@ def _cursor() -> Iterator[Any]:
         yield cursor
 
 
+def _among(column: str, ids: list[int]) -> tuple[str, list[Any]]:
+    """SQL for ``column`` among ``ids``, and its parameters: one array on PostgreSQL, not
+    hundreds or thousands of parameters; a list of them on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [ids]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
+
+
 def _chunks(
     trial_ids: Collection[int],
     metric_ids: Collection[int],
@@ -110,14 +118,10 @@ def _chunks(
     trials, metrics = [int(t) for t in trial_ids], [int(m) for m in metric_ids]
     if not trials or not metrics:
         return []
-    where = [
-        f"trial_id IN ({', '.join(['%s'] * len(trials))})",
-        f"metric_id IN ({', '.join(['%s'] * len(metrics))})",
-    ]
-    params: list[Any] = [*trials, *metrics]
-    if connection.vendor == "postgresql":  # two arrays, not hundreds of parameters
-        where = ["trial_id = ANY(%s::bigint[])", "metric_id = ANY(%s::bigint[])"]
-        params = [trials, metrics]
+    by_trial, trial_params = _among("trial_id", trials)
+    by_metric, metric_params = _among("metric_id", metrics)
+    where = [by_trial, by_metric]
+    params: list[Any] = [*trial_params, *metric_params]
     if step_min is not None:
         where.append("last_step >= %s")
         params.append(step_min)
@@ -139,16 +143,12 @@ def _blobs(ids: list[int], field: str) -> dict[int, bytes]:
     table = Chunk._meta.db_table
     if not ids:
         return out
+    # One array on PostgreSQL; on SQLite batches within its limit of parameters.
+    size = len(ids) if connection.vendor == "postgresql" else 5000
     with _cursor() as cursor:
-        if connection.vendor == "postgresql":  # one array, not thousands of parameters
-            cursor.execute(f"SELECT id, {field} FROM {table} WHERE id = ANY(%s::bigint[])", [ids])
-            return {pk: bytes(blob) for pk, blob in cursor.fetchall()}
-        for start in range(0, len(ids), 5000):
-            batch = ids[start : start + 5000]
-            cursor.execute(
-                f"SELECT id, {field} FROM {table} WHERE id IN ({', '.join(['%s'] * len(batch))})",
-                batch,
-            )
+        for start in range(0, len(ids), size):
+            where, params = _among("id", ids[start : start + size])
+            cursor.execute(f"SELECT id, {field} FROM {table} WHERE {where}", params)
             out.update((pk, bytes(blob)) for pk, blob in cursor.fetchall())
     return out
 
