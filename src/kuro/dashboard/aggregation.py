@@ -305,15 +305,21 @@ def bucketed(
     real = ~np.isnan(value)
     # Per series and bucket: its mean step, mean, minimum, maximum (and mean extra value).
     flat = np.full((5 if extras is not None else 4, len(series) * width), NAN)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        flat[0, filled] = np.add.reduceat(step, heads) / sizes
-        flat[1, filled] = np.add.reduceat(np.where(real, value, 0.0), heads) / (
-            np.add.reduceat(real, heads)
-        )
-        flat[2, filled] = np.fmin.reduceat(value, heads)
-        flat[3, filled] = np.fmax.reduceat(value, heads)
-        if extras is not None:
-            flat[4, filled] = np.add.reduceat(np.concatenate(extras), heads) / sizes
+    reals = np.add.reduceat(real, heads)
+    flat[0, filled] = np.add.reduceat(step, heads) / sizes
+    flat[2, filled] = low = np.fmin.reduceat(value, heads)
+    flat[3, filled] = high = np.fmax.reduceat(value, heads)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        mean = np.add.reduceat(np.where(real, value, 0.0), heads) / reals
+        # A sum past 1.8e308 of values that are not: each value divided by its cell's
+        # count first, in those cells only.
+        over = ~np.isfinite(mean) & np.isfinite(low) & np.isfinite(high)
+        if over.any():
+            shares = np.repeat(np.maximum(reals, 1), sizes)
+            mean[over] = np.add.reduceat(np.where(real, value / shares, 0.0), heads)[over]
+    flat[1, filled] = np.minimum(np.maximum(mean, low), high)  # rounding kept inside
+    if extras is not None:
+        flat[4, filled] = np.add.reduceat(np.concatenate(extras), heads) / sizes
     planes = flat.reshape(len(flat), len(series), width)
     # Buckets inside a series' range where it has no point (its points, each an extreme of
     # its own buckets, can skip one): linearly interpolated between the nearest buckets
@@ -338,8 +344,11 @@ def bucketed(
     kept = counts > 0  # a bucket where some series has a point
     with np.errstate(invalid="ignore", divide="ignore"):
         position = np.floor(np.where(np.isfinite(at), at, 0.0).sum(axis=0) / counts)
+    # Back to integers, within the steps: a float's rounding may pass the last (below 2**64).
+    offset = np.minimum(position[kept], 2.0**64 - 2**11).astype(np.uint64)
+    offset = np.minimum(offset, np.uint64(span - 1))
     return Buckets(
-        (np.minimum(position[kept], span - 1).astype(np.uint64).view(np.int64) + origin),
+        offset.view(np.int64) + origin,
         planes[1][:, kept],
         planes[2][:, kept],
         planes[3][:, kept],
@@ -366,21 +375,23 @@ def band(rows: np.ndarray, kind: str = "std") -> dict[str, np.ndarray]:
         if not n_rows:
             empty = np.empty(0)
             return {"mean": empty, "lower": empty, "upper": empty, "n": counts}
-        deltas = rows - rows[0]
-        sums = deltas.sum(axis=0)
-        mean = rows[0] + sums / n_rows
-        if kind == "minmax":
-            lower, upper = rows.min(axis=0), rows.max(axis=0)
-        elif n_rows > 1:
-            squares = (deltas * deltas).sum(axis=0)
-            sds = np.sqrt(np.maximum(squares - sums * sums / n_rows, 0.0) / (n_rows - 1))
-            lower, upper = mean - sds, mean + sds
-        else:
-            lower, upper = mean.copy(), mean.copy()
+        # Values near the largest floats: a deviation past 1.8e308 leaves no finite spread.
+        with np.errstate(over="ignore", invalid="ignore"):
+            deltas = rows - rows[0]
+            sums = deltas.sum(axis=0)
+            mean = rows[0] + sums / n_rows
+            if kind == "minmax":
+                lower, upper = rows.min(axis=0), rows.max(axis=0)
+            elif n_rows > 1:
+                squares = (deltas * deltas).sum(axis=0)
+                sds = np.sqrt(np.maximum(squares - sums * sums / n_rows, 0.0) / (n_rows - 1))
+                lower, upper = mean - sds, mean + sds
+            else:
+                lower, upper = mean.copy(), mean.copy()
         return {"mean": mean, "lower": lower, "upper": upper, "n": counts}
     counts = finite.sum(axis=0)
     some = counts > 0
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         mean = np.where(finite, rows, 0.0).sum(axis=0) / counts
         if kind == "minmax":
             lower = np.where(finite, rows, np.inf).min(axis=0)
