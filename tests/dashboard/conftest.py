@@ -1,4 +1,5 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright, screenshots in test-artifacts/.
+"""Browser fixtures: Debian's Chromium driven by Playwright, screenshots in test-artifacts/
+(and, of a test that failed, the page as it was then: ``<name>-failed.png`` and ``.txt``).
 
 The study is logged once per session into the session's live server by the example program
 (over HTTP, as a user's training script would).
@@ -20,6 +21,16 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboard"
 # Chromium's software GL reports stalls as console warnings; errors are what we forbid.
 IGNORED = ("GL Driver Message",)
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Whether the test itself failed, for the page fixture's teardown."""
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
 
 
 @pytest.fixture(scope="session")
@@ -91,12 +102,29 @@ class Page:
         )
 
 
+def _keep_failed(page: Page) -> None:
+    """The page of a failed test as it was: a screenshot and its text, with the console
+    errors seen (a timeout in CI can then be read after the run)."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    stem = ARTIFACTS / f"{page.name}-failed"
+    try:
+        page.page.screenshot(path=stem.with_suffix(".png"), full_page=True, timeout=10_000)
+        text = page.page.evaluate("document.body ? document.body.innerText : ''")
+    except Exception as error:  # a page that is gone or stuck: say so, keep the test's error
+        text = f"(the page could not be read: {error})"
+    errors = "\n".join(page.errors)
+    stem.with_suffix(".txt").write_text(f"{page.page.url}\n\nconsole errors:\n{errors}\n\n{text}")
+    print(f"the failed page: {stem}.png and .txt")
+
+
 @pytest.fixture
 def page(browser, request) -> Iterator[Page]:
     """A fresh browser context; the test fails on any console error."""
     context = browser.new_context(viewport={"width": 1400, "height": 900}, accept_downloads=True)
     wrapped = Page(context.new_page(), request.node.name.removeprefix("test_"))
     yield wrapped
+    if request.node.stash.get(_CALL_FAILED, False):
+        _keep_failed(wrapped)
     banner = wrapped.page.locator("#kuro-error-banner")
     failure = banner.inner_text() if banner.count() else ""
     context.close()
