@@ -324,9 +324,7 @@ def bucketed(
     # Buckets inside a series' range where it has no point (its points, each an extreme of
     # its own buckets, can skip one): linearly interpolated between the nearest buckets
     # where it has one, on each side.
-    cells = np.zeros(len(series) * width, dtype=bool)
-    cells[filled] = True
-    has = cells.reshape(len(series), width)
+    has = ~np.isnan(planes[0])  # a cell's mean step: a number wherever it has a point
     column = np.arange(width)
     before = np.maximum.accumulate(np.where(has, column, -1), axis=1)
     after = np.minimum.accumulate(np.where(has, column, width)[:, ::-1], axis=1)[:, ::-1]
