@@ -280,3 +280,12 @@ hyper_values = st.recursive(
 def test_canonical_value_is_the_servers_canonical_text(value):
     """The fast path writes every value as ``canonical_text`` does (1.0 as 1, 1e20 as a float)."""
     assert canonical_value(value) == canonical_text(value)
+
+
+def test_bucketed_gap_between_the_largest_floats_stays_between_them():
+    """A gap between -1.8e308 and 7e292 is interpolated without overflow (their difference
+    passes the largest float) and stays between them."""
+    low, high = 6.985441083371519e292, -1.7976931348623151e308
+    grid = bucketed([(np.array([0, 2]), np.array([low, high]))], 3)
+    middle = grid.means[0][1]
+    assert high <= middle <= low and middle == pytest.approx(low / 2 + high / 2)

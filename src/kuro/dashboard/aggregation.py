@@ -332,11 +332,13 @@ def bucketed(
     if len(rows):
         left, right = before[rows, gaps], after[rows, gaps]
         weight = (gaps - left) / (right - left)
-        with np.errstate(invalid="ignore"):  # between opposite infinities: NaN
-            for plane in planes:
-                plane[rows, gaps] = (
-                    plane[rows, left] + (plane[rows, right] - plane[rows, left]) * weight
-                )
+        for plane in planes:
+            a, b = plane[rows, left], plane[rows, right]
+            # Each end weighted, not a + (b - a) * w: b - a may pass 1.8e308 where a and b
+            # do not; kept between the ends (rounding). Between opposite infinities: NaN.
+            with np.errstate(invalid="ignore", over="ignore"):
+                inside = a * (1 - weight) + b * weight
+            plane[rows, gaps] = np.minimum(np.maximum(inside, np.minimum(a, b)), np.maximum(a, b))
     at = planes[0]
     counts = np.isfinite(at).sum(axis=0)
     kept = counts > 0  # a bucket where some series has a point
