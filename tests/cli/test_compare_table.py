@@ -6,6 +6,7 @@ import doctest
 import math
 
 from kuro.cli import compare
+from kuro.core.statistics import versus
 
 
 def test_docstring_examples():
@@ -50,3 +51,30 @@ def test_missing_and_infinite_values_are_spelled_out():
     assert "value at step 7" in lines[0]
     assert "-Infinity" in lines[2] and lines[2].endswith("leader")
     assert lines[3].split()[3] == "-" and lines[3].endswith("no complete trial")
+
+
+def test_a_tie_is_a_word_not_plus_zero():
+    """Two settings with the same mean: the difference column says so in words."""
+    leader = [0.9, 0.91, 0.92]
+    rows = [
+        {"identifier": "a", "hyper_parameters": {"lr": 1}, "rank": 1, "versus_leader": None},
+        {
+            "identifier": "a",
+            "hyper_parameters": {"lr": 2},
+            "rank": 2,
+            # The same values in another order: their mean differs only by rounding.
+            "versus_leader": versus(leader, [0.92, 0.9, 0.91], "max").as_dict(),
+        },
+    ]
+    for row in rows:
+        row.update(n=3, mean=0.91, ci_low=0.89, ci_high=0.93)
+    answer = {
+        "group": "g",
+        "metric": "acc",
+        "mode": "max",
+        "statistic": "best",
+        "experiments": rows,
+    }
+    tied = compare.format_table(answer).splitlines()[3]
+    assert " tied " in tied and "+0" not in tied
+    assert tied.endswith("tied with the leader on the mean; more trials would not separate them")

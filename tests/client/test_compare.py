@@ -56,6 +56,25 @@ def test_cli_prints_a_ranked_table(group, recorded, live_kuro, capsys):
     assert "separated (Welch p = " in lines[4]
 
 
+def test_cli_statistic_and_step_choose_each_trials_value(group, recorded, live_kuro, capsys):
+    """``--statistic last`` ranks on each trial's last value; ``--step 1`` on its value at
+    step 1 (``--statistic step`` implied): the titles say which, and the means follow."""
+    server = ["--server", live_kuro.url]
+    assert main(["compare", group, "--metric", "acc", "--statistic", "last", *server]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "last value of each complete trial" in lines[0]
+    leader_mean = sum(RUNS[0.1]) / 3 - 0.01  # each trial ends 0.01 below its best
+    assert f"{leader_mean:#.4g}" in lines[2] and "lr=0.1" in lines[2]
+    assert main(["compare", group, "--metric", "acc", "--step", "1", "--json", *server]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["statistic"], answer["step"]) == ("step", 1)
+    by_lr = {row["hyper_parameters"]["lr"]: row["values"] for row in answer["experiments"]}
+    assert by_lr == {lr: pytest.approx(bests) for lr, bests in RUNS.items()}
+    assert main(["compare", group, "--metric", "acc", "--step", "0", *server]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "value at step 0" in lines[0] and "tied" in lines[3]  # every trial began at 0.5
+
+
 def test_cli_json_is_strict_and_errors_are_one_line(group, recorded, live_kuro, capsys):
     """``--json`` prints strict JSON (NaN as a string); an unknown metric is one line."""
     server = ["--server", live_kuro.url]

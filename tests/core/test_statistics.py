@@ -252,3 +252,54 @@ def test_rank_compares_every_setting_with_the_leader():
     assert leader is rows[0] and rows[0]["versus_leader"] is None
     for row in rows[1:]:
         assert row["versus_leader"] == versus(leader["values"], row["values"], "max").as_dict()
+
+
+@given(samples, samples, st.sampled_from(["max", "min"]))
+def test_any_comparison_is_well_formed(leader, other, mode):
+    """Any two samples, NaN and infinities included: probabilities and p-values in [0, 1]
+    (NaN when there is nothing to test), a verdict in words, a trial count only for a
+    difference not yet separated, and never a difference of zero called anything but a tie
+    (or left untested for one trial or infinite values)."""
+    v = versus(leader, other, mode)
+    assert v.verdict
+    for p in (v.probability_of_improvement, v.p_value):
+        assert math.isnan(p) or 0 <= p <= 1
+    if v.separated:
+        assert v.more_trials == 0 and v.difference != 0
+    if v.more_trials:
+        assert not v.separated and "more" in v.verdict
+    if v.difference == 0 and not v.separated:
+        assert "tied" in v.verdict or "one trial" in v.verdict or "infinite" in v.verdict
+
+
+@given(st.lists(finite, min_size=1, max_size=10), st.randoms(use_true_random=False))
+def test_the_same_values_in_any_order_are_a_tie(values, random):
+    """Identical trials in another order: their means may differ by rounding, but the
+    answer is a tie (or one trial), never a difference or a count of trials to run."""
+    shuffled = list(values)
+    random.shuffle(shuffled)
+    v = versus(values, shuffled, "max")
+    assert v.difference == 0 and not v.separated and v.more_trials is None
+    assert "tied" in v.verdict or "one trial" in v.verdict
+
+
+@given(samples, st.sampled_from(["max", "min"]))
+def test_one_setting_only_is_the_leader_or_has_no_value(values, mode):
+    """A group of one setting: it leads when it has a value, with nothing to compare."""
+    finite_mean = [v for v in values if not math.isnan(v)]
+    row = {"key": "only", "mean": float(np.mean(finite_mean)) if finite_mean else math.nan}
+    row["values"] = values
+    with np.errstate(all="ignore"):
+        leader = rank([row], mode, tie="key")
+    assert row["rank"] == 1 and row["versus_leader"] is None
+    assert (leader is row) == (not math.isnan(row["mean"]))
+
+
+def test_rounding_is_a_tie_and_a_capped_count_says_so():
+    """0.1 + 0.2 against 0.3 is a tie; a difference too small for 10,000 trials says
+    "more than", not a count the search stopped at."""
+    tie = versus([0.3, 0.4, 0.35], [0.1 + 0.2, 0.4, 0.35], "max")
+    assert tie.difference == 0 and tie.more_trials is None and "tied" in tie.verdict
+    tiny = versus([0.5, 0.52, 0.51], [0.5, 0.5201, 0.51], "max")
+    assert not tiny.separated
+    assert "more than 10,000 trials per setting" in tiny.verdict and "about" not in tiny.verdict

@@ -69,6 +69,9 @@ def _number(value: float | None) -> str:
 
 
 def _signed(value: float) -> str:
+    """A difference with its sign; a tie in words, never "+0"."""
+    if value == 0:
+        return "tied"
     text = _number(value)
     return text if text.startswith("-") or text == "-" else f"+{text}"
 

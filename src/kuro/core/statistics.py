@@ -62,6 +62,9 @@ CONFIDENCE = 0.95
 POWER = 0.8
 """The power at which ``trials_needed`` would tell two settings apart."""
 _MAX_TRIALS = 10_000
+# A difference of means within this many units in the last place of the means themselves is
+# rounding (0.1 + 0.2 against 0.3), not a difference: the two are tied.
+_ROUNDING_ULPS = 16
 
 _NAN = math.nan
 
@@ -351,7 +354,7 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
     k = len(ys)
     if n1 == 0:
         return [_NO_VALUE] * k
-    leader_mean = np.mean(x)
+    leader_mean = float(np.mean(x))
     leader_finite = bool(np.all(np.isfinite(x)))
     v1 = float(np.var(x, ddof=1)) if n1 > 1 else _NAN
     means: list[float] = [_NAN] * k
@@ -372,6 +375,8 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
             strict=True,
         )
         for i, difference, variance, ok, chance in rows:
+            if _rounding(difference, leader_mean):
+                difference = 0.0
             means[i], variances[i], finite[i], improvement[i] = difference, variance, ok, chance
     out: list[Versus | None] = [None] * k
     tested: list[tuple[int, float, float, float]] = []  # (index, difference, se, df)
@@ -437,12 +442,26 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
             more = max(1, trials - min(n1, len(ys[i])))
             partial = out[i]
             assert partial is not None
-            words = (
-                f"not separated yet (Welch p = {partial.p_value:.2g}): about {more} more "
-                f"trials per setting would tell them apart at {POWER:.0%} power"
-            )
+            if trials >= _MAX_TRIALS:  # the search stops there: the true count is larger
+                words = (
+                    f"not separated yet (Welch p = {partial.p_value:.2g}): more than "
+                    f"{_MAX_TRIALS:,} trials per setting would be needed to tell them apart "
+                    f"at {POWER:.0%} power; the difference is small next to the spread"
+                )
+            else:
+                words = (
+                    f"not separated yet (Welch p = {partial.p_value:.2g}): about {more} more "
+                    f"trials per setting would tell them apart at {POWER:.0%} power"
+                )
             out[i] = replace(partial, more_trials=more, verdict=words)
     return [v for v in out if v is not None]
+
+
+def _rounding(difference: float, mean: float) -> bool:
+    """Whether ``difference`` between two means near ``mean`` is only floating-point rounding."""
+    if difference == 0 or not (math.isfinite(difference) and math.isfinite(mean)):
+        return False
+    return abs(difference) <= _ROUNDING_ULPS * math.ulp(abs(mean))
 
 
 _NO_VALUE = Versus(_NAN, _NAN, _NAN, _NAN, _NAN, False, None, "no value to compare")

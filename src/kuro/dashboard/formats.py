@@ -7,7 +7,7 @@
 >>> count_text(1, "trial"), count_text(3, "trial")
 ('1 trial', '3 trials')
 >>> number(0.123456789), number(float("nan")), number(float("-inf")), number(3)
-('0.123457', 'NaN', '-Infinity', 3)
+('0.1235', '—', '-Infinity', 3)
 >>> value_text(0.123456), value_text(float("-inf")), value_text(float("nan")), value_text(None)
 ('0.1235', '-inf', '—', '—')
 """
@@ -52,11 +52,13 @@ def duration_text(seconds: float | None) -> str:
 
 
 def number(value: Any) -> Any:
-    """Floats to six significant digits, NaN and infinities as the wire writes them;
-    anything else as it is."""
+    """Floats to four significant digits, as the grids show them: a dash for NaN (no
+    value), the infinities spelled as the wire writes them; anything else as it is."""
     if not isinstance(value, float):
         return value
-    return f"{value:.6g}" if math.isfinite(value) else encode_value(value)
+    if math.isnan(value):
+        return DASH
+    return f"{value:.4g}" if math.isfinite(value) else encode_value(value)
 
 
 def count_text(n: int, noun: str) -> str:

@@ -80,6 +80,14 @@ def test_forest_hover_has_n_interval_p_and_verdict():
         assert part in text
 
 
+def test_forest_hover_says_tied_not_plus_zero():
+    """A setting whose mean equals the leader's reads "tied", not "+0"."""
+    rows = [_row("best", BEST), _row("twin", BEST[::-1], BEST)]
+    figure, _ = forest_figure(metric="acc", mode="max", rows=rows)
+    text = next(t for t in figure["data"] if t["name"] == TIED)["customdata"][0]
+    assert "Δ vs leader tied" in text and "+0" not in text
+
+
 def test_forest_escapes_user_text():
     """Labels and the metric name are literal text, not Plotly's HTML."""
     rows = [_row("a", [1.0, 2.0], label="<b>bold</b> & co")]

@@ -233,3 +233,36 @@ def _find(node, component_id):
     elif isinstance(node, list):
         for value in node:
             yield from _find(value, component_id)
+
+
+def test_comparison_download_follows_the_statistic_and_group_by(compare):
+    """The comparison CSV is what the page shows: the chosen statistic's means, grouped by
+    the chosen key, in rank order, with the verdict of each setting against the leader."""
+    import csv
+    import io
+
+    from dash._callback_context import context_value
+    from dash._utils import AttributeDict
+
+    from kuro.dashboard.pages.compare.downloads import download
+
+    _log("g", {"lr": 0.1, "seed": 1}, [[0.5, 0.90, 0.60], [0.5, 0.92, 0.62]])
+    _log("g", {"lr": 0.1, "seed": 2}, [[0.5, 0.91, 0.61], [0.5, 0.93, 0.63]])
+    _log("g", {"lr": 0.01, "seed": 3}, [[0.5, 0.70, 0.69], [0.5, 0.72, 0.71]])
+    data, *_ = compare.load_group("g", 0, 0)
+    comparison, _ = compare.load_comparison(data, "last", None)
+    shown = compare.aggregate_grid(None, data, comparison, None, "lr")["rowData"]
+    button = "compare-download-comparison-button"
+    context_value.set(
+        AttributeDict(triggered_inputs=[{"prop_id": f"{button}.n_clicks", "value": 1}])
+    )
+    answer = download(0, 0, 1, data, None, comparison, "lr")
+    assert answer["filename"] == "kuro-g-3-experiments-comparison-last.csv"
+    rows = list(csv.DictReader(io.StringIO(answer["content"])))
+    assert [(r["statistic"], r["group_by"], r["setting"]) for r in rows] == [
+        ("last", "lr", "lr=0.01"),
+        ("last", "lr", "lr=0.1"),
+    ]
+    assert [float(r["mean"]) for r in rows] == pytest.approx([r["mean"] for r in shown])
+    assert [float(r["mean"]) for r in rows] == pytest.approx([0.70, 0.615])
+    assert rows[0]["verdict"] == "leader" and rows[1]["verdict"].startswith("separated")

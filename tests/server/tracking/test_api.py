@@ -184,3 +184,19 @@ def test_openapi_schema_and_docs_are_served(api):
     assert {"/api/v1/points", "/api/v1/experiments", "/api/v1/history"} <= set(schema["paths"])
     docs = api.client.get("/api/v1/docs")
     assert docs.status_code == 200 and b"cdn" not in docs.content.lower()
+
+
+def test_openapi_documents_every_field_of_the_comparison(api):
+    """``GET /compare``: each query parameter and each field of its answer (the setting's
+    statistics and its test against the leader) says what it is in the schema."""
+    _, schema = api.get("/openapi.json")
+    operation = schema["paths"]["/api/v1/compare"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"group", "metric", "statistic", "step", "bootstrap"}
+    assert all(p.get("description") for p in parameters.values())
+    assert parameters["statistic"]["schema"]["enum"] == ["best", "last", "step", "summary"]
+    components = schema["components"]["schemas"]
+    for name in ("ComparisonOut", "ComparedExperimentOut", "VersusOut"):
+        fields = components[name]["properties"]
+        undocumented = [field for field, spec in fields.items() if not (spec.get("description"))]
+        assert fields and not undocumented, (name, undocumented)

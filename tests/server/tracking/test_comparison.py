@@ -59,6 +59,20 @@ def test_last_and_step_statistics():
     assert at["experiments"][0]["mean"] == pytest.approx(0.85)
 
 
+def test_summary_statistic_is_each_trials_summary_value():
+    """A metric logged once per trial (a summary such as test accuracy): ``summary`` takes
+    that value, which is also the trial's last; ``best`` over one value is the same."""
+    _setting("a", [[0.91], [0.93]], metric="test_acc")
+    _setting("b", [[0.95], [0.94]], metric="test_acc")
+    summary = metric_comparison(group="g", metric="test_acc", statistic="summary")
+    assert summary["statistic"] == "summary"
+    assert [row["values"] for row in summary["experiments"]] == [[0.95, 0.94], [0.91, 0.93]]
+    assert summary["experiments"][0]["mean"] == pytest.approx(0.945)
+    for statistic in ("last", "best"):
+        other = metric_comparison(group="g", metric="test_acc", statistic=statistic)
+        assert other["experiments"] == summary["experiments"]
+
+
 def test_only_complete_trials_count_and_min_mode_ranks_low_first():
     """Failed trials are left out; for a loss the lowest mean leads."""
     _setting("low", [[0.3], [0.2]], metric="loss")

@@ -62,9 +62,10 @@ def _hover(row: Mapping[str, Any]) -> list[str]:
         f"95% interval {interval}",
     ]
     if against:
+        difference = against.get("difference")
+        gap = "tied" if difference == 0 else value_text(difference, "+.4g")
         lines += [
-            f"Δ vs leader {value_text(against.get('difference'), '+.4g')}"
-            f" · p = {value_text(against.get('p_value'), '.2g')}",
+            f"Δ vs leader {gap} · p = {value_text(against.get('p_value'), '.2g')}",
             f"P(leader better) {_percent(against.get('probability_of_improvement'))}",
             plot_text(against.get("verdict") or ""),
         ]

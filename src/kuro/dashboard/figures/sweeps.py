@@ -36,12 +36,12 @@ def params_text(params: Mapping[str, Any], *, sep: str = ", ") -> str:
     """A configuration's parameters for people: ``lr=0.001, act=relu``.
 
     >>> params_text({"lr": 0.00123456789, "act": "relu", "layers": 3})
-    'lr=0.00123457, act=relu, layers=3'
+    'lr=0.001235, act=relu, layers=3'
     """
     shown = []
     for key, value in params.items():
         if isinstance(value, float):
-            text = f"{value:.6g}"
+            text = f"{value:.4g}"  # four significant digits, as every label
         elif isinstance(value, (str, int)) and not isinstance(value, bool):
             text = str(value)
         else:

@@ -114,14 +114,25 @@ def experiment_detail(request: HttpRequest, experiment_id: PathId):
     return selectors.experiment_detail(experiment_id=experiment_id)
 
 
+_STATISTIC = Query(
+    "best",
+    description="each complete trial's value: best (by the metric's mode), last, "
+    "step (its value at `step`) or summary",
+)
+
+
 @router.get("/compare", response={200: ComparisonOut, **ERRORS}, tags=["experiments"])
 def metric_comparison(
     request: HttpRequest,
-    group: str,
-    metric: str,
-    statistic: Statistic = "best",
-    step: int | None = Query(None, ge=STEP_MIN, le=STEP_MAX),
-    bootstrap: int = Query(0, ge=0, le=100_000),
+    group: str = Query(..., description="the group whose settings are compared"),
+    metric: str = Query(..., description="the metric to compare them on"),
+    statistic: Statistic = _STATISTIC,
+    step: int | None = Query(
+        None, ge=STEP_MIN, le=STEP_MAX, description="the step, with statistic=step"
+    ),
+    bootstrap: int = Query(
+        0, ge=0, le=100_000, description="bootstrap resamples for a second, seeded interval"
+    ),
 ) -> dict[str, Any]:
     """Rank a group's settings on ``metric`` by the mean over complete trials of each trial's
     ``statistic`` (``best`` by the metric's mode, ``last``, the value at ``step`` with

@@ -338,29 +338,44 @@ class VersusOut(Schema):
 class ComparedExperimentOut(Schema):
     """One setting: its per-trial values over complete trials, described."""
 
-    experiment_id: int
-    identifier: str
-    hyper_parameters: dict[str, Any]
+    experiment_id: int = Field(description="the experiment (one hyper-parameter setting)")
+    identifier: str = Field(description="the experiment's identifier")
+    hyper_parameters: dict[str, Any] = Field(description="the setting's hyper-parameters")
     rank: int = Field(description="1 is the leader; settings without a value rank last")
-    values: FloatsOut = Field(description="each complete trial's value, NaN left out")
+    values: FloatsOut = Field(
+        description="each complete trial's value of the statistic, one per trial that has "
+        "one; NaN where that value is NaN (left out of n and of every statistic below)"
+    )
     n: int = Field(description="complete trials with a value")
-    mean: FloatOut
+    mean: FloatOut = Field(description="mean of the values (the ranking key)")
     std: FloatOut = Field(description="sample standard deviation (NaN below two trials)")
     sem: FloatOut = Field(description="standard error of the mean")
     ci_low: FloatOut = Field(description="95% Student-t interval of the mean, low end")
     ci_high: FloatOut = Field(description="95% Student-t interval of the mean, high end")
-    median: FloatOut
+    median: FloatOut = Field(description="median of the values")
     iqm: FloatOut = Field(description="interquartile mean (the middle 50% of trials)")
-    bootstrap_low: FloatOut = Field(description="percentile-bootstrap interval (NaN: not asked)")
-    bootstrap_high: FloatOut
+    bootstrap_low: FloatOut = Field(
+        description="95% percentile-bootstrap interval of the mean, low end (seeded by the "
+        "experiment id: the same answer each time; NaN when no resamples were asked for)"
+    )
+    bootstrap_high: FloatOut = Field(description="the bootstrap interval's high end")
     versus_leader: VersusOut | None = Field(description="null for the leader itself")
 
 
 class ComparisonOut(Schema):
-    group: str
-    metric: str
-    mode: Mode
-    statistic: Statistic
-    step: int | None
-    leader_id: int | None
-    experiments: list[ComparedExperimentOut]
+    """A group's settings ranked on one metric (``GET /compare``)."""
+
+    group: str = Field(description="the group compared")
+    metric: str = Field(description="the metric compared")
+    mode: Mode = Field(description="the metric's mode: max or min is best")
+    statistic: Statistic = Field(
+        description="each trial's value: its best by the mode, its last, its value at "
+        "step, or its summary (last) value"
+    )
+    step: int | None = Field(description="the step, with statistic=step; else null")
+    leader_id: int | None = Field(
+        description="the experiment with the best mean; null when none has a value"
+    )
+    experiments: list[ComparedExperimentOut] = Field(
+        description="every experiment of the group, leader first, in rank order"
+    )
