@@ -159,7 +159,7 @@ def run() -> None:
         f"median request {latency * 1000:.0f} ms",
     )
     ratio("API ingest / raw sqlite3", rate, raw, ">= 0.25")
-    figure("history read, 100 trials x 1,000 steps, one request", read, "s", "(target < 0.3 s)")
+    figure("history read, 100 trials x 1,000 steps, one request", read, "s", "(target <= 0.15 s)")
 
 
 def _thousand_step_trials(server: LiveServer) -> list[int]:

@@ -13,7 +13,7 @@ import textwrap
 import threading
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -92,6 +92,24 @@ def _write(server: LiveServer, group: str, n: int, spool: Path) -> list[int]:
     return ids
 
 
+def _check_written(api: kuro.Api, numbers: dict[int, int]) -> None:
+    """Each trial of ``numbers`` (trial id -> the number its values were made from, as
+    ``_write`` makes them) holds every step once with its value, and the right summary."""
+    for h in api.history(list(numbers)):
+        summaries = api.trial(h["trial_id"])["summaries"]
+        assert sorted(h["metrics"]) == sorted(summaries)
+        for metric, s in h["metrics"].items():
+            values = [_value(numbers[h["trial_id"]], metric, step) for step in range(STEPS)]
+            assert s["steps"] == list(range(STEPS)) and s["values"] == values
+            best = min(values) if metric == "loss" else max(values)
+            assert summaries[metric] == {
+                "best": best,
+                "last": values[-1],
+                "last_step": STEPS - 1,
+                "count": STEPS,
+            }
+
+
 def test_writers_on_two_servers_store_every_point_once(two_servers, tmp_path):
     """Six writers, three on each server, sharing one experiment: exactly its 12 trials,
     numbered once each, every point stored once with its value, summaries right."""
@@ -109,23 +127,8 @@ def test_writers_on_two_servers_store_every_point_once(two_servers, tmp_path):
             trials = experiment["trials"]
             assert sorted(t["id"] for t in trials) == sorted(ids)
             assert sorted(t["number"] for t in trials) == list(range(len(ids)))
-            number = {t["id"]: t["number"] for t in trials}
-            for t in trials:
-                assert t["status"] == "complete"
-                for metric in ("loss", "acc"):
-                    values = [_value(t["number"], metric, s) for s in range(STEPS)]
-                    best = min(values) if metric == "loss" else max(values)
-                    assert t["summaries"][metric] == {
-                        "best": best,
-                        "last": values[-1],
-                        "last_step": STEPS - 1,
-                        "count": STEPS,
-                    }
-            for h in api.history(ids):
-                for metric, s in h["metrics"].items():
-                    assert s["steps"] == list(range(STEPS))
-                    n = number[h["trial_id"]]
-                    assert s["values"] == [_value(n, metric, step) for step in range(STEPS)]
+            assert all(t["status"] == "complete" for t in trials)
+            _check_written(api, {t["id"]: t["number"] for t in trials})
 
 
 def test_a_batch_sent_to_both_servers_is_applied_once(two_servers):
@@ -172,15 +175,36 @@ def test_a_batch_sent_to_both_servers_is_applied_once(two_servers):
     assert h["metrics"]["loss"]["steps"] == list(range(1000))
 
 
-def _agent(server: LiveServer, group: str, env: dict[str, str]) -> subprocess.Popen:
-    command = [KURO, "agent", "--server", server.url, "--group", group]
-    return subprocess.Popen(
-        [*command, "--", sys.executable, "-c", TRAIN],
-        env={**os.environ, **env},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+def _agents(servers: list[LiveServer], group: str, tmp_path: Path) -> Callable[[], list[str]]:
+    """A ``kuro agent`` of ``group`` on each of ``servers``; the function returned waits
+    for them all to end (each must succeed) and answers what they ran: a "trial server"
+    line per run."""
+    runs = tmp_path / "runs.txt"
+    env = {
+        **os.environ,
+        "RUNS_FILE": str(runs),
+        "AGENT_STEPS": str(AGENT_STEPS),
+        "KURO_SPOOL_DIR": str(tmp_path / "agent-spool"),
+    }
+    command, train = [KURO, "agent"], [sys.executable, "-c", TRAIN]
+    agents = [
+        subprocess.Popen(
+            [*command, "--server", server.url, "--group", group, "--", *train],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for server in servers
+    ]
+
+    def wait() -> list[str]:
+        for agent in agents:
+            _, err = agent.communicate(timeout=300)
+            assert agent.returncode == 0, err
+        return runs.read_text().splitlines()
+
+    return wait
 
 
 def test_agents_on_two_servers_run_each_queued_trial_once(two_servers, tmp_path):
@@ -191,17 +215,8 @@ def test_agents_on_two_servers_run_each_queued_trial_once(two_servers, tmp_path)
     with kuro.Api(a.url) as api:
         queued = api.enqueue(group, "m", grid={"i": list(range(12))}, n_trials=2)
     assert queued["queued"] == 24
-    runs = tmp_path / "runs.txt"
-    env = {
-        "RUNS_FILE": str(runs),
-        "AGENT_STEPS": str(AGENT_STEPS),
-        "KURO_SPOOL_DIR": str(tmp_path / "spool"),
-    }
-    agents = [_agent(server, group, env) for server in (a, b, a, b)]
-    for agent in agents:
-        _, err = agent.communicate(timeout=300)
-        assert agent.returncode == 0, err
-    lines = [line.split() for line in runs.read_text().splitlines()]
+    wait = _agents([a, b, a, b], group, tmp_path)
+    lines = [line.split() for line in wait()]
     ran = Counter(int(trial) for trial, _ in lines)
     assert len(ran) == 24 and set(ran.values()) == {1}, ran
     assert {server for _, server in lines} == {a.url, b.url}
@@ -219,3 +234,58 @@ def test_agents_on_two_servers_run_each_queued_trial_once(two_servers, tmp_path)
             }, t
         history = api.history(sorted(ran), metrics=["loss"])
     assert all(h["metrics"]["loss"]["steps"] == list(range(AGENT_STEPS)) for h in history)
+
+
+def _alternate(servers: tuple[LiveServer, LiveServer], group: str) -> int:
+    """A trial whose batches go to one server, then the other, in turn (a client whose
+    load balancer moves it): steps in order, one batch of 50 at a time."""
+    with httpx.Client(base_url=f"{servers[0].url}/api/v1", timeout=60) as http:
+        body = {"group": group, "identifier": "moved", "n_trials": 1, "metrics": [{"name": "loss"}]}
+        e = http.post("/experiments", json=body).raise_for_status().json()
+        answer = http.post(f"/experiments/{e['id']}/trials", json={"worker": "moved"})
+        trial_id = answer.raise_for_status().json()["trial"]["id"]
+    clients = [httpx.Client(base_url=f"{s.url}/api/v1", timeout=60) for s in servers]
+    try:
+        for k in range(STEPS // 50):
+            steps = list(range(k * 50, k * 50 + 50))
+            series = {"trial_id": trial_id, "metric": "loss", "steps": steps}
+            series["values"] = [_value(0, "loss", s) for s in steps]
+            batch = {"batch_id": uuid.uuid4().hex, "series": [series]}
+            clients[k % 2].post("/points", json=batch).raise_for_status()
+        done = {"status": "complete"}
+        clients[1].post(f"/trials/{trial_id}/end", json=done).raise_for_status()
+    finally:
+        for client in clients:
+            client.close()
+    return trial_id
+
+
+def test_writers_and_agents_at_once_over_both_servers(two_servers, tmp_path):
+    """All at once: four writers (two a server), two agents (one a server) draining a
+    queue, and a trial whose batches alternate between the servers. Every queued trial
+    runs once, every point is stored once with its value, and the summaries are right."""
+    a, b = two_servers
+    group = f"mixed-{uuid.uuid4().hex[:6]}"
+    with kuro.Api(a.url) as api:
+        queued = api.enqueue(f"{group}-queue", "m", grid={"i": list(range(6))}, n_trials=2)
+    assert queued["queued"] == 12
+    wait = _agents([a, b], f"{group}-queue", tmp_path)
+    with ThreadPoolExecutor(5) as pool:
+        writers = [
+            pool.submit(_write, two_servers[n % 2], group, n, tmp_path / f"spool-{n}")
+            for n in range(4)
+        ]
+        moved = pool.submit(_alternate, two_servers, group)
+        ids = [i for f in writers for i in f.result()]
+        moved_id = moved.result()
+    ran = Counter(int(line.split()[0]) for line in wait())
+    assert len(ran) == 12 and set(ran.values()) == {1}, ran
+    with kuro.Api(b.url) as api:
+        assert api.queue_status(f"{group}-queue")["counts"] == {"complete": 12}
+        for t in api.trials(f"{group}-queue"):
+            assert t["summaries"]["loss"]["count"] == AGENT_STEPS, t
+        experiments = {e["identifier"]: e for e in api.experiments(group)}
+        shared = {t["id"]: t for t in experiments["shared"]["trials"]}
+        assert [t["id"] for t in experiments["moved"]["trials"]] == [moved_id]
+        assert len(ids) == len(set(ids)) == 4 * TRIALS_EACH and set(ids) <= set(shared)
+        _check_written(api, {i: shared[i]["number"] for i in ids} | {moved_id: 0})

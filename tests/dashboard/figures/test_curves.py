@@ -119,6 +119,27 @@ def test_mean_of_long_series_is_downsampled_keeping_extremes():
     assert info["sampled"]
 
 
+@pytest.mark.parametrize("band_kind", ["minmax", "std"])
+def test_thinned_mean_keeps_the_bands_extremes_too(band_kind):
+    """Trials read in full whose steps together pass max_points: a spike of one trial that
+    the mean smooths away (another trial dips as much at that step) stays in the band."""
+    up, down = [1.0] * 5000, [1.0] * 5000
+    up[3210], down[3210] = 50.0, -48.0
+    experiments = [_experiment(1, [_series(up), _series(down)])]
+    figure, info = curve_figure(
+        metric="loss",
+        experiments=experiments,
+        aggregation="mean",
+        band_kind=band_kind,
+        max_points=1000,
+    )
+    band, mean = figure["data"]
+    assert len(mean["x"]) <= 1000 and info["sampled"]
+    assert 3210 in mean["x"] and max(mean["y"]) == 1.0  # the mean there is 1.0
+    edges = [y for y in band["y"] if y is not None]  # the upper edge, then the lower back
+    assert max(edges) >= 25.0 and min(edges) <= -24.0
+
+
 def test_mean_of_sampled_trials_is_taken_bucket_by_bucket():
     """Downsampled trials (each its own buckets' extremes, at its own steps) are compared on
     one grid of buckets: at most max_points / 2 however long they are, in step order, and a

@@ -214,8 +214,14 @@ def _mean_traces(
         if x_axis != "step":
             _, xs = align([(s["steps"], _x(s, x_axis)) for s in series])
     x: np.ndarray = steps if xs is None else band(xs, "std")["mean"]
-    keep = minmax_indices(stats["mean"], max_points) if len(steps) > max_points else None
-    if keep is not None:
+    keep = None
+    if len(steps) > max_points:  # trials read in full, whose steps together are too many
+        # The extremes of the band's edges as well as the mean's, a third of the points
+        # each: a spike of one trial is kept in the band even where the mean smooths it.
+        budget = max_points // 3
+        keep = np.unique(
+            np.concatenate([minmax_indices(stats[k], budget) for k in ("mean", "lower", "upper")])
+        )
         x = x[keep]
         stats = {k: v[keep] for k, v in stats.items()}
     group = str(experiment["id"])
