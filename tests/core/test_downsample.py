@@ -7,7 +7,7 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuro.core.downsample import minmax_indices
+from kuro.core.downsample import minmax_indices, minmax_union
 
 
 def test_short_series_is_kept_whole():
@@ -55,3 +55,25 @@ def test_nan_floats_are_never_extremes():
     values = [math.nan if i % 2 else float(i) for i in range(1000)]
     keep = minmax_indices(values, 50).tolist()
     assert all(not math.isnan(values[i]) for i in keep[1:-1])
+
+
+@given(
+    st.lists(st.tuples(*[st.floats(-1e6, 1e6) | st.just(math.nan)] * 3), min_size=1, max_size=400),
+    st.integers(min_value=2, max_value=120),
+)
+def test_union_of_lines_properties(rows, max_points):
+    """Several lines drawn together: within budget, sorted, unique, ends kept, and each
+    line's global extremes kept whenever the lines' extremes fit the budget together."""
+    import numpy as np
+
+    lines = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
+    keep = minmax_union(lines, max_points).tolist()
+    n = len(rows)
+    assert len(keep) <= max(max_points, n if n <= max_points else 0)
+    assert keep == sorted(set(keep)) and keep[0] == 0 and keep[-1] == n - 1
+    if n > max_points and max_points >= 4 * len(lines):
+        for line in lines:
+            finite = line[~np.isnan(line)]
+            if len(finite):
+                kept = line[keep]
+                assert finite.max() in kept and finite.min() in kept

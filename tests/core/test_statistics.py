@@ -296,10 +296,14 @@ def test_one_setting_only_is_the_leader_or_has_no_value(values, mode):
 
 
 def test_rounding_is_a_tie_and_a_capped_count_says_so():
-    """0.1 + 0.2 against 0.3 is a tie; a difference too small for 10,000 trials says
-    "more than", not a count the search stopped at."""
+    """0.1 + 0.2 against 0.3 is a tie, and so are values whose sums cancel, in another
+    order; a difference too small for 10,000 trials says "or more", not a count the search
+    stopped at."""
     tie = versus([0.3, 0.4, 0.35], [0.1 + 0.2, 0.4, 0.35], "max")
     assert tie.difference == 0 and tie.more_trials is None and "tied" in tie.verdict
     tiny = versus([0.5, 0.52, 0.51], [0.5, 0.5201, 0.51], "max")
     assert not tiny.separated
-    assert "more than 10,000 trials per setting" in tiny.verdict and "about" not in tiny.verdict
+    assert "10,000 or more trials per setting" in tiny.verdict and "about" not in tiny.verdict
+    for values in ([0.1, 0.2, -0.3], [1e16, 1.0, -1e16]):
+        cancelled = versus(values, values[::-1], "max")
+        assert cancelled.difference == 0 and "tied" in cancelled.verdict

@@ -199,9 +199,15 @@ def _agents(servers: list[LiveServer], group: str, tmp_path: Path) -> Callable[[
     ]
 
     def wait() -> list[str]:
-        for agent in agents:
-            _, err = agent.communicate(timeout=300)
-            assert agent.returncode == 0, err
+        try:
+            for agent in agents:
+                _, err = agent.communicate(timeout=300)
+                assert agent.returncode == 0, err
+        finally:  # none outlives the test, whatever failed
+            for agent in agents:
+                if agent.poll() is None:
+                    agent.kill()
+                    agent.wait()
         return runs.read_text().splitlines()
 
     return wait
@@ -270,15 +276,18 @@ def test_writers_and_agents_at_once_over_both_servers(two_servers, tmp_path):
         queued = api.enqueue(f"{group}-queue", "m", grid={"i": list(range(6))}, n_trials=2)
     assert queued["queued"] == 12
     wait = _agents([a, b], f"{group}-queue", tmp_path)
-    with ThreadPoolExecutor(5) as pool:
-        writers = [
-            pool.submit(_write, two_servers[n % 2], group, n, tmp_path / f"spool-{n}")
-            for n in range(4)
-        ]
-        moved = pool.submit(_alternate, two_servers, group)
-        ids = [i for f in writers for i in f.result()]
-        moved_id = moved.result()
-    ran = Counter(int(line.split()[0]) for line in wait())
+    try:
+        with ThreadPoolExecutor(5) as pool:
+            writers = [
+                pool.submit(_write, two_servers[n % 2], group, n, tmp_path / f"spool-{n}")
+                for n in range(4)
+            ]
+            moved = pool.submit(_alternate, two_servers, group)
+            ids = [i for f in writers for i in f.result()]
+            moved_id = moved.result()
+    finally:
+        lines = wait()  # the agents end (or are ended) whatever the writers did
+    ran = Counter(int(line.split()[0]) for line in lines)
     assert len(ran) == 12 and set(ran.values()) == {1}, ran
     with kuro.Api(b.url) as api:
         assert api.queue_status(f"{group}-queue")["counts"] == {"complete": 12}

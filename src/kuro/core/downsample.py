@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["bucket_extremes", "minmax_indices"]
+__all__ = ["bucket_extremes", "minmax_indices", "minmax_union"]
 
 Int = npt.NDArray[np.int64]
 Float = npt.NDArray[np.float64]
@@ -65,3 +65,32 @@ def minmax_indices(values: Sequence[float | None] | Float, max_points: int) -> I
     keep = np.ones(len(pairs), dtype=bool)
     keep[1::2] = b != a
     return np.concatenate([[0], pairs[keep], [n - 1]]).astype(np.int64)
+
+
+def minmax_union(lines: Sequence[Float], max_points: int) -> Int:
+    """Indices of at most ``max_points`` points (of lines of one length, drawn together: a
+    mean and its band's edges) that keep each line's first and last points and its
+    buckets' minima and maxima (``minmax_indices``), as finely as the budget allows: the
+    lines' choices overlap where they move together, so the buckets are made finer until
+    their union would pass ``max_points``. Where even the coarsest union would, the first
+    line's alone (the mean's extremes).
+
+    >>> up = np.array([1.0, 1, 1, 9, 1, 1, 1, 1]); down = np.array([1.0, 1, 1, -7, 1, 1, 1, 1])
+    >>> mean = (up + down) / 2  # flat: its extremes alone would miss the spike at 3
+    >>> minmax_union([mean, up, down], 6).tolist()
+    [0, 1, 3, 4, 7]
+    """
+    n = len(lines[0])
+    if n <= max_points:
+        return np.arange(n, dtype=np.int64)
+    best = minmax_indices(lines[0], max_points)
+    budget = max(4, max_points // len(lines))
+    while budget <= max_points:
+        keep = np.unique(np.concatenate([minmax_indices(line, budget) for line in lines]))
+        if len(keep) > max_points:
+            break
+        best = keep
+        if budget == max_points or len(keep) > 0.9 * max_points:
+            break
+        budget = min(max_points, max(budget + 1, budget * max_points // len(keep)))
+    return best.astype(np.int64)

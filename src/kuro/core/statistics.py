@@ -62,9 +62,11 @@ CONFIDENCE = 0.95
 POWER = 0.8
 """The power at which ``trials_needed`` would tell two settings apart."""
 _MAX_TRIALS = 10_000
-# A difference of means within this many units in the last place of the means themselves is
-# rounding (0.1 + 0.2 against 0.3), not a difference: the two are tied.
-_ROUNDING_ULPS = 16
+# A difference of two means within this many units in the last place of the values' mean
+# size, per value averaged, is rounding, not a difference: the two are tied (the same values
+# in another order, or 0.1 + 0.2 against 0.3). A sum of n values is off by at most about
+# n ulps of their mean size.
+_ROUNDING_ULPS = 4
 
 _NAN = math.nan
 
@@ -355,6 +357,7 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
     if n1 == 0:
         return [_NO_VALUE] * k
     leader_mean = float(np.mean(x))
+    leader_size = float(np.mean(np.abs(x)))
     leader_finite = bool(np.all(np.isfinite(x)))
     v1 = float(np.var(x, ddof=1)) if n1 > 1 else _NAN
     means: list[float] = [_NAN] * k
@@ -372,10 +375,11 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
             (np.var(y, ddof=1, axis=1) if n2 > 1 else np.full(len(indices), _NAN)).tolist(),
             finite_rows,
             _improvements(x, y, mode),
+            np.mean(np.abs(y), axis=1).tolist(),
             strict=True,
         )
-        for i, difference, variance, ok, chance in rows:
-            if _rounding(difference, leader_mean):
+        for i, difference, variance, ok, chance, size in rows:
+            if _rounding(difference, max(leader_size, size), max(n1, n2)):
                 difference = 0.0
             means[i], variances[i], finite[i], improvement[i] = difference, variance, ok, chance
     out: list[Versus | None] = [None] * k
@@ -442,11 +446,11 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
             more = max(1, trials - min(n1, len(ys[i])))
             partial = out[i]
             assert partial is not None
-            if trials >= _MAX_TRIALS:  # the search stops there: the true count is larger
+            if trials >= _MAX_TRIALS:  # the search stops there: the count may be larger
                 words = (
-                    f"not separated yet (Welch p = {partial.p_value:.2g}): more than "
-                    f"{_MAX_TRIALS:,} trials per setting would be needed to tell them apart "
-                    f"at {POWER:.0%} power; the difference is small next to the spread"
+                    f"not separated yet (Welch p = {partial.p_value:.2g}): {_MAX_TRIALS:,} "
+                    f"or more trials per setting would be needed to tell them apart at "
+                    f"{POWER:.0%} power; the difference is small next to the spread"
                 )
             else:
                 words = (
@@ -457,11 +461,12 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
     return [v for v in out if v is not None]
 
 
-def _rounding(difference: float, mean: float) -> bool:
-    """Whether ``difference`` between two means near ``mean`` is only floating-point rounding."""
-    if difference == 0 or not (math.isfinite(difference) and math.isfinite(mean)):
+def _rounding(difference: float, size: float, n: int) -> bool:
+    """Whether ``difference`` between two means of at most ``n`` values, whose mean size
+    (absolute value) is at most ``size``, is only floating-point rounding."""
+    if difference == 0 or not (math.isfinite(difference) and math.isfinite(size)):
         return False
-    return abs(difference) <= _ROUNDING_ULPS * math.ulp(abs(mean))
+    return abs(difference) <= _ROUNDING_ULPS * n * math.ulp(size)
 
 
 _NO_VALUE = Versus(_NAN, _NAN, _NAN, _NAN, _NAN, False, None, "no value to compare")

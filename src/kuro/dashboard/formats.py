@@ -56,9 +56,7 @@ def number(value: Any) -> Any:
     value), the infinities spelled as the wire writes them; anything else as it is."""
     if not isinstance(value, float):
         return value
-    if math.isnan(value):
-        return DASH
-    return f"{value:.4g}" if math.isfinite(value) else encode_value(value)
+    return encode_value(value) if math.isinf(value) else value_text(value)
 
 
 def count_text(n: int, noun: str) -> str:

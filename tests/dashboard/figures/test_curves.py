@@ -140,6 +140,21 @@ def test_thinned_mean_keeps_the_bands_extremes_too(band_kind):
     assert max(edges) >= 25.0 and min(edges) <= -24.0
 
 
+def test_thinned_mean_keeps_as_many_points_as_it_may():
+    """The band's edges moving with the mean (their extremes at the mean's steps): the
+    thinned chart still draws nearly max_points, not a third of them."""
+    wave = [math.sin(step / 50) for step in range(5000)]
+    shifted = [v + 0.2 for v in wave]
+    experiments = [_experiment(1, [_series(wave), _series(shifted)])]
+    for max_points in (12, 1000):
+        figure, _ = curve_figure(
+            metric="loss", experiments=experiments, aggregation="mean", max_points=max_points
+        )
+        mean = figure["data"][1]
+        assert 0.9 * max_points <= len(mean["x"]) <= max_points
+        assert mean["x"][0] == 0 and mean["x"][-1] == 4999
+
+
 def test_mean_of_sampled_trials_is_taken_bucket_by_bucket():
     """Downsampled trials (each its own buckets' extremes, at its own steps) are compared on
     one grid of buckets: at most max_points / 2 however long they are, in step order, and a

@@ -249,15 +249,19 @@ def test_lazy_grids_follow_the_first_view(page, study):
     page.page.on("response", on_response)
     page.page.goto(f"{study['url']}/dashboard/?group={GROUP}")
     rows = f"{TRIALS_PLACE} .ag-center-cols-container .ag-row"
-    # The grid's own count of its rows (aria-rowcount: its rows and one header row): it
-    # draws only the rows in view and a few more, so the rows in the page may be fewer
-    # than it holds (12 here, about 9 in view, as a horizontal scrollbar or a taller
-    # header leaves room for).
+    # The grid's own count of its rows: it draws only the rows in view and a few more, so
+    # the rows in the page may be fewer than it holds (12 here, about 9 in view, as a
+    # horizontal scrollbar or a taller header leaves room for). Its aria-rowcount counts
+    # the header rows too, which come before the first row's aria-rowindex.
     page.page.wait_for_function(
-        "([place, rows, n]) => document.querySelectorAll(rows).length > 0"
-        " && Number(document.querySelector(`${place} [aria-rowcount]`)"
-        ".getAttribute('aria-rowcount')) - 1 === n"
-        " && document.querySelectorAll('#compare-aggregates-place .ag-row').length > 0",
+        "([place, rows, n]) => {"
+        "  const first = document.querySelector(`${rows}[row-index='0']`);"
+        "  const grid = document.querySelector(`${place} [aria-rowcount]`);"
+        "  return first && grid && document.querySelectorAll("
+        "      '#compare-aggregates-place .ag-row').length > 0"
+        "    && Number(grid.getAttribute('aria-rowcount'))"
+        "      - (Number(first.getAttribute('aria-rowindex')) - 1) === n;"
+        "}",
         arg=[TRIALS_PLACE, rows, len(SETTINGS) * TRIALS],
     )
     assert page.page.evaluate("window.scrollY") == 0

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from kuro.core.downsample import minmax_indices
+from kuro.core.downsample import minmax_union
 from kuro.dashboard.aggregation import align, band, bucketed, ema
 from kuro.dashboard.figures.theme import (
     base_layout,
@@ -192,7 +192,7 @@ def _mean_traces(
     x_axis: str,
     max_points: int,
 ) -> tuple[list[dict[str, Any]], bool, bool]:
-    """A band and a mean line; whether they were decimated (``minmax_indices``), and
+    """A band and a mean line; whether they were decimated (``minmax_union``), and
     whether the trials were averaged bucket by bucket (``bucketed``)."""
     series = [t["series"] for t in trials]
     points = [(s["steps"], _values(s, smoothing)) for s in series]
@@ -216,12 +216,9 @@ def _mean_traces(
     x: np.ndarray = steps if xs is None else band(xs, "std")["mean"]
     keep = None
     if len(steps) > max_points:  # trials read in full, whose steps together are too many
-        # The extremes of the band's edges as well as the mean's, a third of the points
-        # each: a spike of one trial is kept in the band even where the mean smooths it.
-        budget = max_points // 3
-        keep = np.unique(
-            np.concatenate([minmax_indices(stats[k], budget) for k in ("mean", "lower", "upper")])
-        )
+        # The extremes of the band's edges as well as the mean's: a spike of one trial is
+        # kept in the band even where the mean smooths it away.
+        keep = minmax_union([stats[k] for k in ("mean", "lower", "upper")], max_points)
         x = x[keep]
         stats = {k: v[keep] for k, v in stats.items()}
     group = str(experiment["id"])

@@ -330,7 +330,8 @@ class VersusOut(Schema):
     separated: bool = Field(description="Welch's test rejects equal means at alpha 0.05")
     more_trials: int | None = Field(
         description="more trials per setting that would tell them apart at 80% power, "
-        "from the observed difference and pooled spread (0 when separated, null when unknown)"
+        "from the observed difference and pooled spread (0 when separated, null when unknown "
+        "or tied; a floor when the verdict says 10,000 or more)"
     )
     verdict: str = Field(description="the comparison in words")
 
