@@ -79,6 +79,8 @@ def test_not_separated_says_how_many_more_trials():
     assert not v.separated and v.p_value > 0.05
     assert v.more_trials is not None and v.more_trials >= 1
     assert f"about {v.more_trials} more trials" in v.verdict
+    one = versus([0.935, 0.985, 0.911], [0.891, 0.865, 0.867], "max")
+    assert one.more_trials == 1 and "about 1 more trial per setting" in one.verdict
 
 
 def test_trials_needed_matches_the_textbook():

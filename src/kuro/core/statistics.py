@@ -455,7 +455,8 @@ def _versus_many(x: NDArray[np.float64], ys: list[NDArray[np.float64]], mode: Mo
             else:
                 words = (
                     f"not separated yet (Welch p = {partial.p_value:.2g}): about {more} more "
-                    f"trials per setting would tell them apart at {POWER:.0%} power"
+                    f"{'trial' if more == 1 else 'trials'} per setting would tell them apart "
+                    f"at {POWER:.0%} power"
                 )
             out[i] = replace(partial, more_trials=more, verdict=words)
     return [v for v in out if v is not None]
