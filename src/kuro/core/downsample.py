@@ -83,7 +83,7 @@ def minmax_union(lines: Sequence[Float], max_points: int) -> Int:
     n = len(lines[0])
     if n <= max_points:
         return np.arange(n, dtype=np.int64)
-    best = minmax_indices(lines[0], max_points)
+    best: Int | None = None
     budget = max(4, max_points // len(lines))
     while budget <= max_points:
         keep = np.unique(np.concatenate([minmax_indices(line, budget) for line in lines]))
@@ -93,4 +93,4 @@ def minmax_union(lines: Sequence[Float], max_points: int) -> Int:
         if budget == max_points or len(keep) > 0.9 * max_points:
             break
         budget = min(max_points, max(budget + 1, budget * max_points // len(keep)))
-    return best.astype(np.int64)
+    return minmax_indices(lines[0], max_points) if best is None else best
