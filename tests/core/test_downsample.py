@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,8 +65,6 @@ def test_nan_floats_are_never_extremes():
 def test_union_of_lines_properties(rows, max_points):
     """Several lines drawn together: within budget, sorted, unique, ends kept, and each
     line's global extremes kept whenever the lines' extremes fit the budget together."""
-    import numpy as np
-
     lines = [np.array(column, dtype=np.float64) for column in zip(*rows, strict=True)]
     keep = minmax_union(lines, max_points).tolist()
     n = len(rows)

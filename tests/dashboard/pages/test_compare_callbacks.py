@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
 from dash import no_update
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
 from plotly.io.json import to_json_plotly
 
 from kuro.dashboard import create_app
@@ -238,13 +242,7 @@ def _find(node, component_id):
 def test_comparison_download_follows_the_statistic_and_group_by(compare):
     """The comparison CSV is what the page shows: the chosen statistic's means, grouped by
     the chosen key, in rank order, with the verdict of each setting against the leader."""
-    import csv
-    import io
-
-    from dash._callback_context import context_value
-    from dash._utils import AttributeDict
-
-    from kuro.dashboard.pages.compare.downloads import download
+    from kuro.dashboard.pages.compare.downloads import download  # once the app has pages
 
     _log("g", {"lr": 0.1, "seed": 1}, [[0.5, 0.90, 0.60], [0.5, 0.92, 0.62]])
     _log("g", {"lr": 0.1, "seed": 2}, [[0.5, 0.91, 0.61], [0.5, 0.93, 0.63]])
