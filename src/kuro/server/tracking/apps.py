@@ -8,3 +8,9 @@ class TrackingConfig(AppConfig):
     label = "tracking"
     verbose_name = "Kuro tracking"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from kuro.server.allocator import allocator_keep, keep_bytes
+
+        # Series reads and batches reuse the memory the previous request freed.
+        allocator_keep(keep_bytes())
