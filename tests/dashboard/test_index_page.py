@@ -134,6 +134,52 @@ def test_first_scripts_carry_the_compile_hint():
     assert fetch(chunk, **{"If-None-Match": etag})[0] == 304
 
 
+@pytest.mark.django_db(transaction=True)
+def test_kuros_assets_are_versioned_and_kept():
+    """Every asset of Kuro's the index page names (styles, scripts, the preloaded plotly.js)
+    has its version in its address, and is served to be kept a year; the same asset asked
+    for without a version is revalidated, as before."""
+    client = Client(application)
+    html = client.get("/dashboard/workers").get_data(as_text=True)
+    assets = re.findall(r'(?:src|href)="(/dashboard/assets/[^"]+)"', html)
+    assert len(assets) >= 8, assets
+    plotly = re.search(r'<link rel="preload" as="script" id="_kuro-plotly" href="([^"]+)"', html)
+    assert plotly and plotly[1] in assets
+    for url in assets:
+        path, _, version = url.partition("?m=")
+        assert version, url
+        file = Path(kuro.dashboard.__file__).parent / path.removeprefix("/dashboard/")
+        assert float(version) == file.stat().st_mtime, url
+        with client.get(url) as served:
+            assert served.status_code == 200, url
+            assert served.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        with client.get(path) as served:
+            assert served.status_code == 200, path
+            assert "immutable" not in served.headers.get("Cache-Control", ""), path
+
+
+@pytest.mark.live
+def test_a_page_opened_again_takes_kuros_assets_from_the_cache(page, study):
+    """Opened again, the compare page asks the server for none of Kuro's assets (each a
+    round trip before, to be told it had not changed): the browser's Resource Timing shows
+    them fetched the first time and taken from its cache, nothing transferred, the second."""
+    url = f"{study['url']}/dashboard/?group={GROUP}&metric=val_acc"
+    charts = "() => document.querySelectorAll('#compare-curves .js-plotly-plot').length === 2"
+    sizes = """() => performance.getEntriesByType('resource')
+        .filter(e => e.name.includes('/dashboard/assets/'))
+        .map(e => [e.name, e.transferSize])"""
+    page.page.goto(url)
+    page.page.wait_for_function(charts)
+    first = page.page.evaluate(sizes)
+    page.page.goto(url)
+    page.page.wait_for_function(charts)
+    again = page.page.evaluate(sizes)
+    assert any("plotly-kuro" in name for name, _ in first), first
+    assert all(size > 0 for _, size in first), first
+    assert {name for name, _ in again} == {name for name, _ in first}
+    assert all(size == 0 for _, size in again), again
+
+
 @pytest.mark.live
 def test_page_draws_without_dashs_first_requests(page, study):
     """The compare page draws from its index alone (no layout, dependencies or routing

@@ -14,6 +14,13 @@ the page cannot be built there, the index goes out without it and the page loads
 The index also leaves out scripts the dashboard does not need, and has the browser fetch the
 chunks every page loads (charts, grids, dropdowns, sliders) while it evaluates the scripts.
 
+Kuro's own assets are fetched by addresses that name their version (``?m=`` and the file's
+modification time, as Dash writes its assets' addresses), and an address with a version is
+served to be kept a year (``Cache-Control: immutable``): a page opened again, or another
+page, takes them from the browser's cache without asking the server whether they changed
+(a round trip each, a dozen of them, which on a remote server's latency is most of a warm
+load). A changed file gets a new address.
+
 The scripts every page runs as it loads are served with V8's explicit compile hint (the
 comment ``//# allFunctionsCalledOnLoad`` on their first line, Chromium 136 and later; other
 browsers read a comment): V8 compiles all their functions on a background thread while the
@@ -25,6 +32,7 @@ about a quarter of the main thread's time.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -56,10 +64,12 @@ _LOCATION, _CONTENT, _STORE, _DUMMY = (
 _POLYFILL = re.compile(r'<script src="[^"]*/deps/polyfill@[^"]*"></script>')
 _DATA_TABLE = re.compile(r'<script src="[^"]*/dash_table/bundle[^"]*"></script>\n?')
 _RUNTIME = "vendor/regenerator-runtime.js"
-# Chunks every page loads once its first components render, and Kuro's plotly.js
-# (assets/plotly_early.js): fetched while the page's scripts are evaluated.
+# Kuro's plotly.js, fetched while the page's scripts are evaluated; assets/plotly_early.js
+# takes its versioned address from this preload's id.
+_PLOTLY = "plotly/plotly-kuro.min.js"
+_PLOTLY_ID = "_kuro-plotly"
+# Chunks every page loads once its first components render: fetched then too.
 _PRELOADED = (
-    "assets/plotly/plotly-kuro.min.js",
     "_dash-component-suites/dash/dcc/async-graph.js",
     "_dash-component-suites/dash/dcc/async-dropdown.js",
     "_dash-component-suites/dash/dcc/async-slider.js",
@@ -72,6 +82,8 @@ _RENDERER = '<script id="_dash-renderer"'
 _HINT = b"//# allFunctionsCalledOnLoad\n"
 _EAGER = re.compile(r"/_dash-component-suites/.*\.js$|/assets/plotly/plotly-kuro\.min\.js$")
 _FULL_PLOTLY = "/plotly/package_data/"
+# How long a versioned asset is kept: a year, never revalidated.
+_KEPT = "public, max-age=31536000, immutable"
 
 
 def page_container(address: str | None = None) -> html.Div:
@@ -144,15 +156,35 @@ def _compile_hint(response: flask.Response) -> flask.Response:
     return response
 
 
+def _kept(response: flask.Response) -> flask.Response:
+    """An asset asked for by a versioned address (``?m=``) is kept a year by the browser."""
+    request = flask.request
+    if (
+        response.status_code in (200, 304)
+        and request.method == "GET"
+        and "m" in request.args
+        and "/assets/" in request.path
+    ):
+        response.headers["Cache-Control"] = _KEPT
+    return response
+
+
 class KuroDash(dash.Dash):
     """Dash with the index page described in this module (through ``index`` and
     ``interpolate_index``, which Dash lets apps override), its first scripts served with
-    V8's compile hint."""
+    V8's compile hint, its versioned assets kept by the browser."""
 
     def init_app(self, app: Any = None, **kwargs: Any) -> None:
         super().init_app(app, **kwargs)
-        if _compile_hint not in self.server.after_request_funcs.get(None, []):
-            self.server.after_request(_compile_hint)
+        hooks = self.server.after_request_funcs.get(None, [])
+        for hook in (_compile_hint, _kept):
+            if hook not in hooks:
+                self.server.after_request(hook)
+
+    def versioned_asset_url(self, path: str) -> str:
+        """The address of ``assets/<path>`` with its version, as Dash writes its assets'."""
+        modified = os.path.getmtime(os.path.join(self.config.assets_folder, path))
+        return f"{self.get_asset_url(path)}?m={modified}"
 
     def interpolate_index(
         self,
@@ -166,9 +198,11 @@ class KuroDash(dash.Dash):
         renderer: str = "",
     ) -> str:
         prefix = self.config.requests_pathname_prefix
-        runtime = self.get_asset_url(_RUNTIME)
+        runtime = self.versioned_asset_url(_RUNTIME)
         scripts = _POLYFILL.sub(f'<script src="{runtime}"></script>', scripts)
-        preloads = "".join(
+        plotly = self.versioned_asset_url(_PLOTLY)
+        preloads = f'<link rel="preload" as="script" id="{_PLOTLY_ID}" href="{plotly}">'
+        preloads += "".join(
             f'<link rel="preload" as="script" href="{prefix}{path}">' for path in _PRELOADED
         )
         return super().interpolate_index(

@@ -16,8 +16,10 @@
     }
     var config = document.getElementById("_dash-config");
     var prefix = config ? JSON.parse(config.textContent).requests_pathname_prefix : "/";
+    // The index page preloads the bundle by its versioned address (kept by the browser).
+    var preload = document.getElementById("_kuro-plotly");
     var sources = [
-        prefix + "assets/plotly/plotly-kuro.min.js",
+        preload ? preload.href : prefix + "assets/plotly/plotly-kuro.min.js",
         prefix + "_dash-component-suites/plotly/package_data/plotly.min.js",
     ];
 
