@@ -33,7 +33,7 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
 """
 
 
-def _faults(tmp_path: Path, keep: str) -> int:
+def _faults(tmp_path: Path, keep: str, extra: dict[str, str] | None = None) -> int:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "kuro.server.settings",
@@ -41,9 +41,11 @@ def _faults(tmp_path: Path, keep: str) -> int:
         "KURO_MALLOC_KEEP_MB": keep,
     }
     env.pop("KURO_DATABASE_URL", None)  # no database is opened; none is needed
-    done = subprocess.run(
-        [sys.executable, "-c", ROUNDS], env=env, capture_output=True, text=True, check=True
-    )
+    for name in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"):
+        env.pop(name, None)
+    env.update(extra or {})
+    done = subprocess.run([sys.executable, "-c", ROUNDS], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
     return int(done.stdout.split()[-1])
 
 
@@ -64,6 +66,10 @@ def test_a_server_process_reuses_the_memory_a_request_freed(tmp_path):
     # glibc's defaults give the freed arrays back to the kernel and fault them in again
     # (7,560 faults here); kept, the later rounds reuse them (1,536: one array's pages).
     assert kept * 3 < default, (kept, default)
+    # A setting of glibc's own in the environment wins: here its default trim threshold.
+    operator = _faults(tmp_path, "128", {"MALLOC_TRIM_THRESHOLD_": str(256 * 1024)})
+    assert operator > kept * 3, (operator, kept)
+    assert allocator_keep(keep_bytes())  # glibc took the setting (this process too)
 
 
 def test_keep_bytes_reads_the_variable(monkeypatch):
@@ -72,7 +78,11 @@ def test_keep_bytes_reads_the_variable(monkeypatch):
     monkeypatch.setenv("KURO_MALLOC_KEEP_MB", "0")
     assert keep_bytes() == 0
     assert allocator_keep(0) is False  # glibc's defaults left alone
-    for bad in ("-1", "lots", "1.5"):
+    monkeypatch.setenv("KURO_MALLOC_KEEP_MB", "32")
+    assert keep_bytes() == 32 * 1024 * 1024
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=1000000")
+    assert allocator_keep(keep_bytes()) is False  # the operator's setting wins
+    for bad in ("-1", "lots", "1.5", "8"):
         monkeypatch.setenv("KURO_MALLOC_KEEP_MB", bad)
         with pytest.raises(ValueError, match="KURO_MALLOC_KEEP_MB"):
             keep_bytes()

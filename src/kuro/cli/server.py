@@ -143,5 +143,10 @@ def _serve(args: argparse.Namespace) -> int:
     if warning:
         print(warning, file=sys.stderr)
     sys.stdout.flush()
+    # What the startup freed (migrations, the dashboard's pages built once) is kept neither
+    # by the master process nor by the workers it forks (kuro.server.allocator).
+    from kuro.server.allocator import allocator_release
+
+    allocator_release()
     _Server().run()
     return 0

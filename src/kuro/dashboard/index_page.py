@@ -14,12 +14,14 @@ the page cannot be built there, the index goes out without it and the page loads
 The index also leaves out scripts the dashboard does not need, and has the browser fetch the
 chunks every page loads (charts, grids, dropdowns, sliders) while it evaluates the scripts.
 
-Kuro's own assets are fetched by addresses that name their version (``?m=`` and the file's
-modification time, as Dash writes its assets' addresses), and an address with a version is
-served to be kept a year (``Cache-Control: immutable``): a page opened again, or another
-page, takes them from the browser's cache without asking the server whether they changed
-(a round trip each, a dozen of them, which on a remote server's latency is most of a warm
-load). A changed file gets a new address.
+Kuro's own assets are fetched by addresses that name their content (``?v=`` and the start of
+its SHA-256, where Dash writes the file's modification time), and an asset asked for by its
+current content's address is served to be kept a year (``Cache-Control: immutable``): a
+page opened again, or another page, takes them from the browser's cache without asking the
+server whether they changed (a round trip each, a dozen of them, which on a remote server's
+latency is most of a warm load). A changed file gets a new address; an address naming
+other content than the file's (a server of another version behind the same proxy) is
+served as before, to be revalidated; servers of one version name the same addresses.
 
 The scripts every page runs as it loads are served with V8's explicit compile hint (the
 comment ``//# allFunctionsCalledOnLoad`` on their first line, Chromium 136 and later; other
@@ -31,6 +33,7 @@ about a quarter of the main thread's time.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import re
@@ -44,6 +47,7 @@ from dash import _pages, dcc, html
 from dash._utils import to_json
 from dash.development.base_component import Component
 from django.db import close_old_connections
+from werkzeug.security import safe_join
 
 __all__ = ["KuroDash", "page_container"]
 
@@ -156,16 +160,44 @@ def _compile_hint(response: flask.Response) -> flask.Response:
     return response
 
 
+# (file, modification time, size) -> the start of its content's SHA-256.
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _version(folder: str, path: str) -> str | None:
+    """The version of the asset ``path`` in ``folder``: the first 16 hex digits of its
+    content's SHA-256, computed once per state of the file; None if there is no such file."""
+    file = safe_join(folder, path)
+    try:
+        if file is None:
+            return None
+        stat = os.stat(file)
+        key = (file, stat.st_mtime_ns, stat.st_size)
+        version = _DIGESTS.get(key)
+        if version is None:
+            with open(file, "rb") as f:
+                version = hashlib.sha256(f.read()).hexdigest()[:16]
+            _DIGESTS[key] = version
+    except OSError:
+        return None
+    return version
+
+
 def _kept(response: flask.Response) -> flask.Response:
-    """An asset asked for by a versioned address (``?m=``) is kept a year by the browser."""
+    """An asset asked for by its current content's address (``?v=``) is kept a year."""
     request = flask.request
+    blueprint = request.blueprint or ""
     if (
         response.status_code in (200, 304)
         and request.method == "GET"
-        and "m" in request.args
-        and "/assets/" in request.path
+        and "v" in request.args
+        and blueprint.endswith("dash_assets")
+        and request.endpoint == f"{blueprint}.static"
     ):
-        response.headers["Cache-Control"] = _KEPT
+        folder = flask.current_app.blueprints[blueprint].static_folder
+        path = (request.view_args or {}).get("filename", "")
+        if folder and request.args["v"] == _version(folder, path):
+            response.headers["Cache-Control"] = _KEPT
     return response
 
 
@@ -182,9 +214,20 @@ class KuroDash(dash.Dash):
                 self.server.after_request(hook)
 
     def versioned_asset_url(self, path: str) -> str:
-        """The address of ``assets/<path>`` with its version, as Dash writes its assets'."""
-        modified = os.path.getmtime(os.path.join(self.config.assets_folder, path))
-        return f"{self.get_asset_url(path)}?m={modified}"
+        """The address of ``assets/<path>`` naming its content (without, if it is missing)."""
+        version = _version(self.config.assets_folder, path)
+        url = self.get_asset_url(path)
+        return f"{url}?v={version}" if version else url
+
+    def _versioned(self, tags: str) -> str:
+        """``tags`` with the addresses of Kuro's assets naming their content, not Dash's
+        modification time (which differs from one install to the next)."""
+        assets = re.escape(self.get_asset_url(""))
+        return re.sub(
+            rf'"{assets}([^"?]+)\?m=[^"]*"',
+            lambda m: f'"{self.versioned_asset_url(m[1])}"',
+            tags,
+        )
 
     def interpolate_index(
         self,
@@ -208,9 +251,9 @@ class KuroDash(dash.Dash):
         return super().interpolate_index(
             metas=metas,
             title=title,
-            css=preloads + css,
+            css=preloads + self._versioned(css),
             config=config,
-            scripts=_DATA_TABLE.sub("", scripts),
+            scripts=self._versioned(_DATA_TABLE.sub("", scripts)),
             app_entry=app_entry,
             favicon=favicon,
             renderer=renderer,

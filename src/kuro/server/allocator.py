@@ -7,56 +7,89 @@ kernel, and gives the top of its heap back to the kernel once more than its *tri
 threshold* (twice the mmap threshold) is free there. Either way the next request's arrays
 land on pages the kernel must map and zero again, one fault per 4 kB page: measured on a
 downsampled read of 100 trials x 10,000 steps (``python -m benchmarks storage``'s), a
-quarter of its time (44 ms, 32 ms with this), and of a read of 100 x 1,000 steps (35 ms,
-28 ms).
+quarter of its time on SQLite (45 ms, 33 ms with this), and of a read of 100 x 1,000 steps
+a fifth (36 ms, 29 ms).
 
-So the server keeps up to ``KURO_MALLOC_KEEP_MB`` (128) of freed memory for its next
-requests: ``M_TRIM_THRESHOLD`` is that, and ``M_MMAP_THRESHOLD`` 32 MB (glibc's own upper
-bound for it; larger blocks, a big export's, still come from the kernel and go back to
-it). A process's memory after a large request stays up to that much above what it holds.
-``0`` leaves glibc's defaults. Other C libraries (musl, macOS) are left as they are.
+So a server process keeps up to ``KURO_MALLOC_KEEP_MB`` (128, at least 32) of freed memory
+for its next requests: ``M_TRIM_THRESHOLD`` is that, and ``M_MMAP_THRESHOLD`` 32 MB (glibc's
+own upper bound for it; larger blocks, a big export's, still come from the kernel and go
+back to it). That is per worker process with gevent workers (one thread); with ``gthread``
+workers each request thread allocates in an arena of its own, whose heaps glibc then keeps
+too (up to 64 MB each). ``0`` leaves glibc's defaults, and so does a setting of glibc's own
+(``MALLOC_TRIM_THRESHOLD_``, ``MALLOC_MMAP_THRESHOLD_``, ``GLIBC_TUNABLES`` naming
+``glibc.malloc``): the operator's choice wins. Other C libraries (musl, macOS) are left as
+they are; an allocator preloaded in glibc's place (jemalloc, tcmalloc) is not affected,
+glibc's settings apply to glibc's own allocator.
+
+``allocator_release`` gives the process's free memory back at once: ``kuro server`` calls it
+before its workers start, so that the memory the startup freed (migrations, the dashboard's
+pages built once) stays neither in the master process nor in every worker.
 """
 
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 
-__all__ = ["allocator_keep", "keep_bytes"]
+__all__ = ["allocator_keep", "allocator_release", "keep_bytes"]
 
 _M_TRIM_THRESHOLD = -1
 _M_MMAP_THRESHOLD = -3
 MMAP_THRESHOLD = 32 * 1024 * 1024
+_GLIBC_SETTINGS = ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TOP_PAD_")
 
 
 def keep_bytes() -> int:
-    """``KURO_MALLOC_KEEP_MB`` in bytes (128 MB when unset)."""
+    """``KURO_MALLOC_KEEP_MB`` in bytes (128 MB when unset; 0, or at least 32 MB)."""
     raw = os.environ.get("KURO_MALLOC_KEEP_MB", "128").strip()
     try:
         megabytes = int(raw)
     except ValueError:
         raise ValueError(f"KURO_MALLOC_KEEP_MB must be a whole number of MB, not {raw!r}") from None
-    if megabytes < 0:
-        raise ValueError(f"KURO_MALLOC_KEEP_MB must be 0 or more, not {megabytes}")
+    if megabytes != 0 and megabytes < MMAP_THRESHOLD >> 20:
+        # Below the arrays' size they would come from the kernel every time: worse than 0.
+        raise ValueError(f"KURO_MALLOC_KEEP_MB must be 0 or at least 32, not {megabytes}")
     return megabytes * 1024 * 1024
+
+
+def _glibc() -> ctypes.CDLL | None:
+    """The C library this process runs on, if it is glibc with its own allocator."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.gnu_get_libc_version  # noqa: B018 - glibc's own function, else not glibc
+        libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+        libc.mallopt.restype = ctypes.c_int
+        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+        libc.malloc_trim.restype = ctypes.c_int
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def _operator_set() -> bool:
+    """Whether glibc's allocator is configured in the environment already."""
+    tunables = os.environ.get("GLIBC_TUNABLES", "")
+    return any(os.environ.get(name) for name in _GLIBC_SETTINGS) or "glibc.malloc." in tunables
 
 
 def allocator_keep(keep: int) -> bool:
     """Keep up to ``keep`` bytes of freed memory in this process (see the module); whether
-    the allocator took it (False: ``keep`` is 0, or the C library is not glibc)."""
-    if keep <= 0:
+    glibc took the setting (False: ``keep`` is 0, glibc is configured in the environment
+    already, or the C library is not glibc)."""
+    if keep <= 0 or _operator_set():
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        mallopt = libc.mallopt
-        libc.gnu_get_libc_version  # noqa: B018 - glibc's own function, else not glibc
-    except (OSError, AttributeError):
+    libc = _glibc()
+    if libc is None:
         return False
-    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
-    mallopt.restype = ctypes.c_int
     # mallopt takes an int: at most 2 GB.
-    keep = min(keep, 2**31 - 1)
-    return bool(
-        mallopt(_M_MMAP_THRESHOLD, min(MMAP_THRESHOLD, keep)) and mallopt(_M_TRIM_THRESHOLD, keep)
+    keep = max(MMAP_THRESHOLD, min(keep, 2**31 - 1))
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)) and bool(
+        libc.mallopt(_M_TRIM_THRESHOLD, keep)
     )
+
+
+def allocator_release() -> None:
+    """Give the memory this process holds free back to the kernel now (glibc)."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
