@@ -189,7 +189,7 @@ def _kept(response: flask.Response) -> flask.Response:
     blueprint = request.blueprint or ""
     if (
         response.status_code in (200, 304)
-        and request.method == "GET"
+        and request.method in ("GET", "HEAD")
         and "v" in request.args
         and blueprint.endswith("dash_assets")
         and request.endpoint == f"{blueprint}.static"
