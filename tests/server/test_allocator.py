@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kuro.server.allocator import allocator_keep, keep_bytes
+from kuro.server.allocator import _GLIBC_SETTINGS, _glibc, allocator_keep, keep_bytes
 
 # A Django process (the tracking app set up, as in every server process) that allocates
 # and frees 24 MB of arrays 20 times, as 20 series reads would, after one round to warm
@@ -41,7 +41,7 @@ def _faults(tmp_path: Path, keep: str, extra: dict[str, str] | None = None) -> i
         "KURO_MALLOC_KEEP_MB": keep,
     }
     env.pop("KURO_DATABASE_URL", None)  # no database is opened; none is needed
-    for name in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "GLIBC_TUNABLES"):
+    for name in (*_GLIBC_SETTINGS, "GLIBC_TUNABLES"):  # the operator's, which would win
         env.pop(name, None)
     env.update(extra or {})
     done = subprocess.run([sys.executable, "-c", ROUNDS], env=env, capture_output=True, text=True)
@@ -49,17 +49,7 @@ def _faults(tmp_path: Path, keep: str, extra: dict[str, str] | None = None) -> i
     return int(done.stdout.split()[-1])
 
 
-def _glibc() -> bool:
-    import ctypes
-
-    try:
-        ctypes.CDLL("libc.so.6").gnu_get_libc_version  # noqa: B018
-    except (OSError, AttributeError):
-        return False
-    return True
-
-
-@pytest.mark.skipif(not _glibc(), reason="the allocator is tuned on glibc only")
+@pytest.mark.skipif(_glibc() is None, reason="the allocator is tuned on glibc only")
 def test_a_server_process_reuses_the_memory_a_request_freed(tmp_path):
     kept = _faults(tmp_path, "128")
     default = _faults(tmp_path, "0")
