@@ -168,9 +168,9 @@ def _version(folder: str, path: str) -> str | None:
     """The version of the asset ``path`` in ``folder``: the first 16 hex digits of its
     content's SHA-256, computed once per state of the file; None if there is no such file."""
     file = safe_join(folder, path)
+    if file is None:
+        return None
     try:
-        if file is None:
-            return None
         stat = os.stat(file)
         key = (file, stat.st_mtime_ns, stat.st_size)
         version = _DIGESTS.get(key)
