@@ -36,9 +36,13 @@ def database_settings(data_dir: Path) -> dict[str, Any]:
             # deadlock upgrading a read lock; the busy timeout makes them queue, not fail.
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
+            # A batch is answered once committed, and the client then drops it from its spool:
+            # FULL syncs the WAL at each commit, so an answered batch survives a power loss or
+            # a kernel crash of the server's machine (NORMAL syncs only at checkpoints, and a
+            # crash could take the last answered batches back). About 0.1 ms a commit here.
             "init_command": (
                 "PRAGMA journal_mode=WAL;"
-                "PRAGMA synchronous=NORMAL;"
+                "PRAGMA synchronous=FULL;"
                 "PRAGMA busy_timeout=30000;"
                 "PRAGMA foreign_keys=ON;"
                 "PRAGMA cache_size=-65536;"
