@@ -44,10 +44,20 @@ class _Parser(Parser):
 
     Every endpoint takes a JSON object, and no text of it may hold what the databases or
     the hashes cannot take: a NUL character (PostgreSQL) or a lone UTF-16 surrogate (not
-    encodable as UTF-8). Both are refused here, once, with a 422 naming the field."""
+    encodable as UTF-8). Both are refused here, once, with a 422 naming the field; so is a
+    body nested deeper than the parsers go (orjson stops at 1,024 levels, the standard
+    parser at Python's recursion limit)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
-        body = request.body
+        try:
+            return self._parse(request.body)
+        except RecursionError:
+            raise InvalidInput(
+                "the request body is nested too deeply to be read (over 1,000 levels)",
+                field="body",
+            ) from None
+
+    def _parse(self, body: bytes) -> Any:
         try:
             data = orjson.loads(body)
             strict = True  # orjson refuses lone surrogates itself

@@ -28,6 +28,16 @@ def test_malformed_json_is_a_400_class_error(api, path):
     assert _is_error(status, body, 422, "invalid", "body")
 
 
+@pytest.mark.parametrize("path", ["/experiments", "/points", "/trials/1/annotations"])
+@pytest.mark.parametrize("depth", [1_100, 5_000, 100_000])
+def test_bodies_nested_past_the_parsers_are_a_422_on_the_body(api, path, depth):
+    """Past orjson's 1,024 levels the standard parser ran out of recursion, which came back
+    as a 400 naming no field."""
+    status, body = api.post(path, raw='{"series":' + "[" * depth + "]" * depth + "}")
+    assert _is_error(status, body, 422, "invalid", "body")
+    assert "nested too deeply" in body["message"]
+
+
 @pytest.mark.parametrize(
     ("path", "payload", "field"),
     [
