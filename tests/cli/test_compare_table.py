@@ -19,6 +19,7 @@ def test_missing_and_infinite_values_are_spelled_out():
     """A setting without complete trials shows dashes; an infinite mean is spelled out."""
     rows = [
         {
+            "experiment_id": 1,
             "identifier": "a",
             "hyper_parameters": {},
             "n": 2,
@@ -29,6 +30,7 @@ def test_missing_and_infinite_values_are_spelled_out():
             "versus_leader": None,
         },
         {
+            "experiment_id": 2,
             "identifier": "b",
             "hyper_parameters": {},
             "n": 0,
@@ -50,15 +52,51 @@ def test_missing_and_infinite_values_are_spelled_out():
     lines = compare.format_table(answer).splitlines()
     assert "value at step 7" in lines[0]
     assert "-Infinity" in lines[2] and lines[2].endswith("leader")
-    assert lines[3].split()[3] == "-" and lines[3].endswith("no complete trial")
+    # No value: no place in the ranking, and the server's words for it.
+    assert lines[3].split()[0] == "-" and lines[3].split()[4] == "-"  # rank, mean
+    assert lines[3].endswith("no value to compare")
+    assert len(lines) == 4
+
+
+def test_no_setting_with_a_value_says_so():
+    """Complete trials without a value at the step asked: every row says it has none, and
+    a last line says why, instead of a ranking of nothing."""
+    rows = [
+        {
+            "experiment_id": rank,
+            "identifier": name,
+            "hyper_parameters": {"lr": lr},
+            "n": 0,
+            "mean": math.nan,
+            "ci_low": math.nan,
+            "ci_high": math.nan,
+            "rank": rank,
+            "versus_leader": None,
+        }
+        for rank, (name, lr) in enumerate([("a", 0.1), ("a", 0.01)], start=1)
+    ]
+    answer = {"group": "g", "metric": "acc", "mode": "max", "statistic": "step", "step": 5000}
+    lines = compare.format_table({**answer, "experiments": rows}).splitlines()
+    assert [line.split()[0] for line in lines[2:4]] == ["-", "-"]
+    assert all(line.endswith("no value to compare") for line in lines[2:4])
+    assert lines[4] == (
+        "No setting has a value at step 5000 to compare: no complete trial has one."
+    )
 
 
 def test_a_tie_is_a_word_not_plus_zero():
     """Two settings with the same mean: the difference column says so in words."""
     leader = [0.9, 0.91, 0.92]
     rows = [
-        {"identifier": "a", "hyper_parameters": {"lr": 1}, "rank": 1, "versus_leader": None},
         {
+            "experiment_id": 1,
+            "identifier": "a",
+            "hyper_parameters": {"lr": 1},
+            "rank": 1,
+            "versus_leader": None,
+        },
+        {
+            "experiment_id": 2,
             "identifier": "a",
             "hyper_parameters": {"lr": 2},
             "rank": 2,
@@ -78,3 +116,30 @@ def test_a_tie_is_a_word_not_plus_zero():
     tied = compare.format_table(answer).splitlines()[3]
     assert " tied " in tied and "+0" not in tied
     assert tied.endswith("tied with the leader on the mean; more trials would not separate them")
+
+
+def test_settings_are_named_as_the_dashboard_names_them():
+    """A long identifier is cut before the values that tell the settings apart (cut at the
+    end, every row of a BERT sweep read the same); the id names the setting."""
+    name = "transformers.models.bert.BertForSequenceClassification"
+    rows = [
+        {
+            "experiment_id": eid,
+            "identifier": name,
+            "hyper_parameters": {"lr": lr, "warmup": 100, "dropout": d, "seed_set": "a"},
+            "n": 2,
+            "mean": mean,
+            "ci_low": mean - 0.01,
+            "ci_high": mean + 0.01,
+            "rank": rank,
+            "versus_leader": None,
+        }
+        for rank, (eid, lr, d, mean) in enumerate(
+            [(11, 3e-5, 0.1, 0.825), (12, 5e-5, 0.1, 0.815), (13, 3e-5, 0.2, 0.805)], start=1
+        )
+    ]
+    answer = {"group": "g", "metric": "f1", "mode": "max", "statistic": "best"}
+    lines = compare.format_table({**answer, "experiments": rows}).splitlines()
+    assert "BertForSequenceClassification #11 · dropout=0.1, lr=3e-05" in lines[2]
+    assert "BertForSequenceClassification #12 · dropout=0.1, lr=5e-05" in lines[3]
+    assert "BertForSequenceClassification #13 · dropout=0.2, lr=3e-05" in lines[4]

@@ -73,6 +73,13 @@ def test_cli_statistic_and_step_choose_each_trials_value(group, recorded, live_k
     assert main(["compare", group, "--metric", "acc", "--step", "0", *server]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert "value at step 0" in lines[0] and "tied" in lines[3]  # every trial began at 0.5
+    # Another statistic with a step is refused, as the API refuses it: not ranked on
+    # another statistic than the one asked for.
+    last = ["--statistic", "last", "--step", "1"]
+    assert main(["compare", group, "--metric", "acc", *last, *server]) == 1
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == "kuro compare: --step goes with --statistic step, not --statistic last\n"
 
 
 def test_cli_json_is_strict_and_errors_are_one_line(group, recorded, live_kuro, capsys):

@@ -6,11 +6,20 @@ import doctest
 
 import pytest
 
-from kuro.core import comparison, downsample, limits, modes, statistics, statuses, values
+from kuro.core import (
+    comparison,
+    downsample,
+    labels,
+    limits,
+    modes,
+    statistics,
+    statuses,
+    values,
+)
 
 
 @pytest.mark.parametrize(
-    "module", [comparison, downsample, limits, modes, statistics, statuses, values]
+    "module", [comparison, downsample, labels, limits, modes, statistics, statuses, values]
 )
 def test_docstring_examples(module):
     """Every example in the module's docstrings gives what it shows."""

@@ -10,17 +10,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kuro.core.canonical import canonical_text
 from kuro.dashboard.aggregation import (
     align,
     band,
     best_trial,
     bucketed,
-    canonical_value,
-    differing_keys,
     ema,
     experiment_aggregates,
-    flatten,
     summarize,
     summary_best,
 )
@@ -54,30 +50,6 @@ def test_summarize_mean_best_sample_std():
     assert stats == {"mean": 2.0, "best": 1.0, "std": 1.0, "n": 3}
     assert summarize([5.0], "max") == {"mean": 5.0, "best": 5.0, "std": None, "n": 1}
     assert summarize([], "max")["n"] == 0
-
-
-def test_differing_keys_per_identifier():
-    """Only keys whose values differ within one identifier are kept; 1 equals 1.0."""
-    experiments = [
-        {"identifier": "mlp", "hyper_parameters": {"lr": 0.1, "depth": 2, "opt": {"name": "sgd"}}},
-        {
-            "identifier": "mlp",
-            "hyper_parameters": {"lr": 0.01, "depth": 2.0, "opt": {"name": "adam"}},
-        },
-        {"identifier": "cnn", "hyper_parameters": {"lr": 0.1}},
-        {"identifier": "cnn", "hyper_parameters": {"lr": 0.1, "width": 3}},
-        {"identifier": "solo", "hyper_parameters": {"lr": 0.5}},
-    ]
-    assert differing_keys(experiments) == {"mlp": ["lr", "opt.name"], "cnn": ["width"], "solo": []}
-
-
-def test_flatten_nested_parameters():
-    """Nested dicts become dotted keys; lists stay values."""
-    assert flatten({"a": {"b": 1, "c": {"d": [1, 2]}}, "e": {}}) == {
-        "a.b": 1,
-        "a.c.d": [1, 2],
-        "e": {},
-    }
 
 
 def test_experiment_aggregates_over_trial_bests():
@@ -261,25 +233,6 @@ def test_band_std_and_minmax():
     assert (minmax["lower"][0], minmax["upper"][0]) == (1.0, 3.0)
     with pytest.raises(ValueError):
         band(rows, "iqr")
-
-
-hyper_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**70), 2**70)
-    | st.text(max_size=5)
-    | st.floats(allow_nan=False, allow_infinity=False),
-    lambda inner: (
-        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
-    ),
-    max_leaves=8,
-)
-
-
-@given(hyper_values)
-def test_canonical_value_is_the_servers_canonical_text(value):
-    """The fast path writes every value as ``canonical_text`` does (1.0 as 1, 1e20 as a float)."""
-    assert canonical_value(value) == canonical_text(value)
 
 
 def test_bucketed_gap_between_the_largest_floats_stays_between_them():

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
+
+from kuro.core.labels import experiment_labels
 from kuro.dashboard.comparison import settings
 from kuro.dashboard.tables import (
     aggregate_table,
     experiment_colors,
     experiment_hovers,
-    experiment_labels,
     experiment_table,
-    short_names,
     trial_table,
 )
 
@@ -62,20 +63,38 @@ def test_experiment_table_shows_only_differing_keys():
     assert (rows[0]["done"], rows[0]["running"]) == (1, 1)
 
 
+def test_experiment_means_leave_out_trials_that_ended_early():
+    """A failed or pruned trial's best (from before it ended) is not in its experiment's
+    mean, as the comparison counts it; a running trial's is, so the table follows a group
+    while it trains."""
+
+    def trial(tid: int, status: str, best: float) -> dict:
+        return {"id": tid, "status": status, "summaries": {"acc": {"best": best}}}
+
+    experiment = {
+        "id": 3,
+        "identifier": "mlp",
+        "hyper_parameters": {},
+        "metrics": ["acc"],
+        "status_counts": {"complete": 1, "running": 1, "failed": 1, "pruned": 1},
+        "trials": [
+            trial(30, "complete", 0.9),
+            trial(31, "running", 0.8),
+            trial(32, "failed", 0.1),
+            trial(33, "pruned", 0.2),
+            trial(34, "lost", 0.3),
+        ],
+    }
+    rows, columns = experiment_table([experiment], METRICS)
+    assert rows[0]["m0"] == pytest.approx(0.85)
+    means = next(c for c in columns if c.get("headerName") == "Mean of trial bests")
+    assert "failed and pruned trials left out" in means["headerTooltip"]
+
+
 def test_labels_name_the_differing_values():
     """Labels carry identifier, id and the values that differ."""
     assert experiment_labels(EXPERIMENTS) == {1: "mlp #1 · lr=0.1", 2: "mlp #2 · lr=0.01"}
     assert experiment_colors([5, 2]) == {2: "#0072B2", 5: "#E69F00"}  # Okabe-Ito first
-
-
-def test_short_names_unless_ambiguous():
-    """Dotted identifiers shorten to their last part only when that stays unique."""
-    assert short_names(["a.b.Dan", "x.Cnn", "plain"]) == {
-        "a.b.Dan": "Dan",
-        "x.Cnn": "Cnn",
-        "plain": "plain",
-    }
-    assert short_names(["a.Dan", "b.Dan"]) == {"a.Dan": "a.Dan", "b.Dan": "b.Dan"}
 
 
 def test_trial_table_links_and_bests():

@@ -10,10 +10,12 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from kuro.core.comparison import STATISTICS
+from kuro.core.errors import InvalidInput
+from kuro.core.labels import experiment_labels
 
 __all__ = ["format_table", "register"]
 
-_MAX_KEYS = 4
+_LABEL_WIDTH = 64  # a terminal is wider than a chart's margin (the dashboard's 48)
 
 
 def register(commands: Any) -> None:
@@ -25,11 +27,12 @@ def register(commands: Any) -> None:
     compare.add_argument(
         "--statistic",
         choices=STATISTICS,
-        default="best",
         help="each trial's value: its best (by the metric's mode), its last, its value at "
-        "--step, or its summary value (default: best)",
+        "--step, or its summary value (default: best; step when --step is given)",
     )
-    compare.add_argument("--step", type=int, help="the step, with --statistic step")
+    compare.add_argument(
+        "--step", type=int, help="the step, with --statistic step (which it implies)"
+    )
     compare.add_argument(
         "--bootstrap", type=int, default=0, help="bootstrap resamples for a second interval"
     )
@@ -41,8 +44,15 @@ def register(commands: Any) -> None:
 def _run(args: argparse.Namespace) -> int:
     from kuro import Api
 
-    if args.step is not None and args.statistic != "step":
-        args.statistic = "step"
+    if args.statistic is None:
+        args.statistic = "best" if args.step is None else "step"
+    elif args.step is not None and args.statistic != "step":
+        # As the API answers: a ranking on another statistic than the one asked for would
+        # read as an answer to the question asked.
+        raise InvalidInput(
+            f"--step goes with --statistic step, not --statistic {args.statistic}",
+            field="--step",
+        )
     with Api(args.server) as api:
         answer = api.compare(
             args.group,
@@ -77,32 +87,27 @@ def _signed(value: float) -> str:
 
 
 def _labels(rows: Sequence[Mapping[str, Any]]) -> list[str]:
-    """The identifier with the hyper-parameters that differ across the rows (at most four)."""
-    keys = sorted({k for row in rows for k in row["hyper_parameters"]})
-    differing = [
-        k
-        for k in keys
-        if len({json.dumps(row["hyper_parameters"].get(k), sort_keys=True) for row in rows}) > 1
+    """Each setting as the dashboard names it (``kuro.core.labels``): identifier, id and at
+    most four of the hyper-parameters that differ, the identifier cut first."""
+    experiments = [
+        {"id": r["experiment_id"], **{k: r[k] for k in ("identifier", "hyper_parameters")}}
+        for r in rows
     ]
-    shown, hidden = differing[:_MAX_KEYS], len(differing) - _MAX_KEYS
-    labels = []
-    for row in rows:
-        parts = [f"{k}={json.dumps(row['hyper_parameters'].get(k))}" for k in shown]
-        label = " ".join([row["identifier"], *parts]) + (f" (+{hidden} keys)" if hidden > 0 else "")
-        labels.append(label if len(label) <= 48 else label[:47] + "…")
-    return labels
+    labels = experiment_labels(experiments, width=_LABEL_WIDTH)
+    return [labels[r["experiment_id"]] for r in rows]
 
 
 def format_table(answer: Mapping[str, Any]) -> str:
     """The comparison as a ranked table with the verdict of each setting against the leader.
 
-    >>> row = {"identifier": "dan", "hyper_parameters": {"lr": 0.1}, "n": 3, "mean": 0.92,
-    ...        "ci_low": 0.9, "ci_high": 0.94, "rank": 1, "versus_leader": None}
+    >>> row = {"experiment_id": 7, "identifier": "dan", "hyper_parameters": {"lr": 0.1},
+    ...        "n": 3, "mean": 0.92, "ci_low": 0.9, "ci_high": 0.94, "rank": 1,
+    ...        "versus_leader": None}
     >>> print(format_table({"group": "g", "metric": "acc", "mode": "max",
     ...                     "statistic": "best", "step": None, "experiments": [row]}))
     g: acc (max), best value of each complete trial; mean with its 95% interval
     rank  setting  n  mean    95% interval      vs leader  P(leader better)  verdict
-    1     dan      3  0.9200  [0.9000, 0.9400]  -          -                 leader
+    1     dan #7   3  0.9200  [0.9000, 0.9400]  -          -                 leader
     """
     rows = answer["experiments"]
     statistic = {
@@ -125,17 +130,20 @@ def format_table(answer: Mapping[str, Any]) -> str:
             else f"[{_number(row['ci_low'])}, {_number(row['ci_high'])}]"
         )
         if versus is None:
-            verdict = "leader" if row["rank"] == 1 and row["n"] else "no complete trial"
+            verdict = "leader" if row["rank"] == 1 and row["n"] else "no value to compare"
             ahead = chance = "-"
         else:
             verdict = versus["verdict"]
             ahead = _signed(versus["difference"])
             chance = _number(versus["probability_of_improvement"])
-        cells = [str(row["rank"]), label, str(row["n"]), _number(row["mean"]), interval]
+        rank = str(row["rank"]) if row["n"] else "-"  # no value, no place in the ranking
+        cells = [rank, label, str(row["n"]), _number(row["mean"]), interval]
         table.append([*cells, ahead, chance, verdict])
     widths = [max(len(line[i]) for line in table) for i in range(len(header))]
     lines = [title]
     for line in table:
         cells = [cell.ljust(width) for cell, width in zip(line, widths, strict=False)]
         lines.append("  ".join([*cells, line[-1]]).rstrip())
+    if not any(row["n"] for row in rows):
+        lines.append(f"No setting has a {statistic} to compare: no complete trial has one.")
     return "\n".join(lines)

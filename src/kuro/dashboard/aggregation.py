@@ -13,15 +13,12 @@ infinity) is ``null``.
 
 from __future__ import annotations
 
-import json
 import math
-from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 import numpy as np
 
-from kuro.core.canonical import canonical_text
 from kuro.core.modes import is_better
 
 __all__ = [
@@ -30,12 +27,9 @@ __all__ = [
     "band",
     "best_trial",
     "bucketed",
-    "canonical_value",
     "counted_trials",
-    "differing_keys",
     "ema",
     "experiment_aggregates",
-    "flatten",
     "summarize",
     "summary_best",
     "trial_bests",
@@ -63,69 +57,6 @@ def summarize(values: Iterable[float], mode: str) -> dict[str, Any]:
     std = math.sqrt(math.fsum((v - mean) ** 2 for v in finite) / (n - 1)) if n > 1 else None
     best = max(finite) if mode == "max" else min(finite)
     return {"mean": mean, "best": best, "std": std, "n": n}
-
-
-def flatten(params: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Nested hyper-parameters as dotted keys; lists stay values (shown as JSON)."""
-    out: dict[str, Any] = {}
-    for key, value in params.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
-            out.update(flatten(value, f"{name}."))
-        else:
-            out[name] = value
-    return out
-
-
-def canonical_value(value: Any) -> str:
-    """``canonical_text(value)``: the server's canonical JSON of one hyper-parameter value
-    (1 and 1.0 are one value), without its normalising pass for the usual scalars, which
-    a group's thousands of values would otherwise each pay for.
-
-    >>> canonical_value(1.0), canonical_value(0.5), canonical_value("adam"), canonical_value([1.0])
-    ('1', '0.5', '"adam"', '[1]')
-    """
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if value is None or isinstance(value, bool):
-        return "null" if value is None else "true" if value else "false"
-    if isinstance(value, int):
-        return int.__repr__(value)
-    if isinstance(value, float) and math.isfinite(value):
-        integral = value.is_integer() and abs(value) < 2**63
-        return int.__repr__(int(value)) if integral else float.__repr__(value)
-    return canonical_text(value)
-
-
-def differing_keys(experiments: Sequence[Mapping[str, Any]]) -> dict[str, list[str]]:
-    """identifier -> the flattened hyper-parameter keys whose values differ among that
-    identifier's experiments (a key some lack counts as differing), sorted.
-
-    >>> differing_keys([
-    ...     {"identifier": "mlp", "hyper_parameters": {"lr": 0.1, "layers": 2}},
-    ...     {"identifier": "mlp", "hyper_parameters": {"lr": 0.01, "layers": 2}},
-    ... ])
-    {'mlp': ['lr']}
-    """
-    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    present: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    counts: dict[str, int] = defaultdict(int)
-    for experiment in experiments:
-        identifier = experiment["identifier"]
-        counts[identifier] += 1
-        for key, value in flatten(experiment.get("hyper_parameters") or {}).items():
-            # The server's canonical form: 1 and 1.0 are one value, objects compare by content.
-            seen[identifier][key].add(canonical_value(value))
-            present[identifier][key] += 1
-    return {
-        identifier: sorted(
-            key
-            # Differs: two values, or present in only some of the experiments.
-            for key, distinct in seen[identifier].items()
-            if len(distinct) > 1 or present[identifier][key] < n
-        )
-        for identifier, n in counts.items()
-    }
 
 
 # A lost attempt was queued again as a new trial with the same number: count that one.

@@ -29,8 +29,8 @@ from typing import Any
 
 from kuro.core.canonical import canonical_text
 from kuro.core.comparison import DESCRIPTION_FLOATS, VERSUS_FLOATS
+from kuro.core.labels import canonical_value, flatten
 from kuro.core.statistics import describe_many, rank
-from kuro.dashboard.aggregation import canonical_value, flatten
 
 __all__ = [
     "COMPARISON_FIELDS",

@@ -6,19 +6,14 @@ hold dots, which AG Grid reads as paths.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from kuro.core.labels import differing_keys, display_value, flatten, param_text
 from kuro.core.statistics import describe_many
-from kuro.dashboard.aggregation import (
-    differing_keys,
-    flatten,
-    summary_best,
-    trial_bests,
-)
-from kuro.dashboard.figures.theme import color, cut
+from kuro.dashboard.aggregation import counted_trials, summary_best
+from kuro.dashboard.figures.theme import color
 from kuro.dashboard.formats import GRID_P_VALUE, GRID_VALUE, cell
 
 __all__ = [
@@ -26,67 +21,17 @@ __all__ = [
     "duration",
     "experiment_colors",
     "experiment_hovers",
-    "experiment_labels",
     "experiment_table",
-    "short_names",
     "trial_table",
 ]
 
+# The trials an experiment's mean in its row is taken over.
+_MEANT = frozenset({"complete", "running"})
 _NUMERIC = {
     "type": "rightAligned",
     "filter": "agNumberColumnFilter",
     "valueFormatter": GRID_VALUE,
 }
-MAX_LABEL_KEYS = 4
-"""Differing hyper-parameters written in a label; the others are in the hover."""
-LABEL_WIDTH = 48
-
-
-def _display(value: Any) -> Any:
-    if value is None or (isinstance(value, (int, float, str)) and not isinstance(value, bool)):
-        return value
-    return json.dumps(value)
-
-
-def short_names(identifiers: Iterable[str]) -> dict[str, str]:
-    """Identifiers that are dotted paths (``qanta.guesser.dan.DanGuesser``) by their last
-    part, unless two would then read the same."""
-    unique = set(identifiers)
-    short = {i: i.rsplit(".", 1)[-1] or i for i in unique}
-    if len(set(short.values())) < len(unique):
-        return {i: i for i in unique}
-    return short
-
-
-def _param_text(key: str, value: Any) -> str:
-    shown = f"{value:.4g}" if isinstance(value, float) else _display(value)
-    return f"{key}={shown}"
-
-
-def experiment_labels(
-    experiments: Sequence[Mapping[str, Any]], *, width: int = LABEL_WIDTH
-) -> dict[int, str]:
-    """experiment id -> ``identifier #id`` and up to four hyper-parameters that differ
-    (numbers to four significant digits), cut to ``width`` characters with an ellipsis;
-    ``experiment_hovers`` has the whole of it.
-
-    >>> experiment_labels([{"id": 3, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 1}},
-    ...                    {"id": 4, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 2}}])
-    {3: 'mlp #3 · lr=1', 4: 'mlp #4 · lr=2'}
-    """
-    keys = differing_keys(experiments)
-    names = short_names(e["identifier"] for e in experiments)
-    labels = {}
-    for e in experiments:
-        params = flatten(e.get("hyper_parameters") or {})
-        shown = ", ".join(
-            _param_text(k, params.get(k)) for k in keys[e["identifier"]][:MAX_LABEL_KEYS]
-        )
-        more = len(keys[e["identifier"]]) - MAX_LABEL_KEYS
-        shown += f", +{more}" if more > 0 else ""
-        text = f"{names[e['identifier']]} #{e['id']}" + (f" · {shown}" if shown else "")
-        labels[e["id"]] = cut(text, width)
-    return labels
 
 
 def experiment_hovers(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
@@ -95,7 +40,7 @@ def experiment_hovers(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str
     out = {}
     for e in experiments:
         params = flatten(e.get("hyper_parameters") or {})
-        shown = ", ".join(_param_text(k, params.get(k)) for k in keys[e["identifier"]])
+        shown = ", ".join(param_text(k, params.get(k)) for k in keys[e["identifier"]])
         out[e["id"]] = f"{e['identifier']} #{e['id']}" + (f" · {shown}" if shown else "")
     return out
 
@@ -109,7 +54,9 @@ def experiment_table(
     experiments: Sequence[Mapping[str, Any]], metrics: Sequence[Mapping[str, str]]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(rows, columnDefs): identifier, id, the differing hyper-parameters, trial counts and
-    each metric's mean over trials."""
+    each metric's mean of its complete and running trials' best values (so it follows a
+    group while it trains, and, once every trial has ended, reads as the comparison's
+    mean, over complete trials: failed and pruned trials ended before their best)."""
     keys = sorted({k for ks in differing_keys(experiments).values() for k in ks})
     field = {k: f"p{i}" for i, k in enumerate(keys)}
     rows = []
@@ -127,11 +74,12 @@ def experiment_table(
             "failed": counts.get("failed", 0),
         }
         for k in keys:
-            row[field[k]] = _display(params.get(k))
+            row[field[k]] = display_value(params.get(k))
         names = set(e.get("metrics") or ())
+        meant = [t for t in counted_trials(e) if t.get("status") in _MEANT]
         for i, m in enumerate(metrics):
             if m["name"] in names:
-                means.append((row, f"m{i}", trial_bests(e, m["name"])))
+                means.append((row, f"m{i}", [summary_best(t, m["name"]) for t in meant]))
         rows.append(row)
     # The statistics' mean of each (experiment, metric), all in one vectorised call.
     described = describe_many([values for _, _, values in means])
@@ -166,6 +114,10 @@ def experiment_table(
         columns.append(
             {
                 "headerName": "Mean of trial bests",
+                "headerTooltip": (
+                    "Each metric's mean of the trials' best values, over complete and running "
+                    "trials (failed and pruned trials left out)"
+                ),
                 "children": [
                     {
                         "field": f"m{i}",

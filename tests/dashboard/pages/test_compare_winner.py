@@ -126,6 +126,12 @@ def test_address_state_opens_and_follows(page, study):
     page.page.locator("#compare-step").fill("500")
     page.page.locator("#compare-step").press("Enter")
     page.page.wait_for_function("() => location.search.includes('step=500')")
+    # The step can be read where it is typed: Dash 4's number field, -/+ buttons beside it,
+    # shrank to 16 px in the toolbar's row, its value hidden.
+    step = page.page.locator("#compare-step")
+    assert step.input_value() == "500"
+    assert step.bounding_box()["width"] >= 60
+    assert step.evaluate("e => e.scrollWidth <= e.clientWidth")
     query = _query(page)
     assert query["statistic"] == ["step"] and query["selected"] == [f"{chosen[0]},{chosen[1]}"]
     assert page.page.evaluate("window.__same_document")  # no reload

@@ -8,7 +8,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kuro.dashboard.aggregation import flatten, summary_best
+from kuro.core.labels import flatten
+from kuro.dashboard.aggregation import summary_best
 from kuro.dashboard.figures.theme import base_layout, plot_text
 
 __all__ = ["parallel_figure", "parallel_lines"]

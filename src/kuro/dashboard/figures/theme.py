@@ -14,7 +14,6 @@ __all__ = [
     "PALETTE",
     "base_layout",
     "color",
-    "cut",
     "finite_or_none",
     "plot_text",
     "text_width",
@@ -62,15 +61,6 @@ def plot_text(text: object) -> str:
     '&lt;b&gt;lr&lt;/b&gt; &amp; co'
     """
     return html.escape(str(text), quote=False)
-
-
-def cut(text: str, width: int = 40) -> str:
-    """``text`` cut to ``width`` characters, an ellipsis marking the cut.
-
-    >>> cut("transformer-with-a-very-long-name", 12)
-    'transformer…'
-    """
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 # Widths in ems of a sans-serif font's characters, a little over Arial's (Helvetica's, and

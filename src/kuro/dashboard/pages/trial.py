@@ -10,7 +10,7 @@ import dash
 from dash import Input, Output, State, callback, dcc, html
 
 from kuro.core.errors import KuroError
-from kuro.dashboard.aggregation import flatten
+from kuro.core.labels import flatten
 from kuro.dashboard.components.annotations import trial_annotations
 from kuro.dashboard.components.cards import empty_state, error_state, note, section
 from kuro.dashboard.components.curves import curve_card, curve_recipe

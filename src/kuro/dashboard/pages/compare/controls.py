@@ -123,7 +123,6 @@ def toolbar(state: dict[str, Any], view: dict[str, Any]) -> html.Div:
                 dcc.Input(
                     id="compare-step",
                     type="number",
-                    min=0,
                     step=1,
                     value=state["step"],
                     debounce=True,

@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import Input, Output, callback, dcc, html, no_update
 
-from kuro.dashboard.aggregation import differing_keys
+from kuro.core.labels import differing_keys
 from kuro.dashboard.components.cards import empty_state
 from kuro.dashboard.components.chart import chart
 from kuro.dashboard.components.lazy import when_seen

@@ -14,8 +14,8 @@ from typing import Any
 
 from dash import Input, Output, callback, html
 
+from kuro.core.labels import experiment_labels
 from kuro.dashboard.formats import count_text
-from kuro.dashboard.tables import experiment_labels
 
 __all__ = [
     "code_warnings",

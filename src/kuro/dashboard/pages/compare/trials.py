@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kuro.core.labels import experiment_labels
 from kuro.dashboard.components.grid import FilterGrid
 from kuro.dashboard.mount import PREFIX
 from kuro.dashboard.pages.compare.group import GROUP_FIELDS, in_scope, selected_ids
 from kuro.dashboard.pages.compare.provenance import tagged_trials, with_trial_columns
 from kuro.dashboard.stores import from_store
-from kuro.dashboard.tables import experiment_labels, trial_table
+from kuro.dashboard.tables import trial_table
 
 __all__ = ["GRID", "trial_grid"]
 
