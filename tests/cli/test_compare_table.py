@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import doctest
 import math
+import re
 
 from kuro.cli import compare
 from kuro.core.statistics import versus
@@ -120,13 +121,16 @@ def test_a_tie_is_a_word_not_plus_zero():
 
 def test_settings_are_named_as_the_dashboard_names_them():
     """A long identifier is cut before the values that tell the settings apart (cut at the
-    end, every row of a BERT sweep read the same); the id names the setting."""
-    name = "transformers.models.bert.BertForSequenceClassification"
+    end, every row of a BERT sweep read the same): two models whose last parts collide are
+    named by their whole paths, cut, and the id and the values stay."""
+    bert = "transformers.models.bert.modeling_bert.BertForSequenceClassification"
+    other = "research.baselines.bert_variants.BertForSequenceClassification"
+    runs = [(11, bert, 3e-5, 0.825), (12, bert, 5e-5, 0.815), (13, other, 3e-5, 0.805)]
     rows = [
         {
             "experiment_id": eid,
-            "identifier": name,
-            "hyper_parameters": {"lr": lr, "warmup": 100, "dropout": d, "seed_set": "a"},
+            "identifier": identifier,
+            "hyper_parameters": {"lr": lr, "warmup": 100},
             "n": 2,
             "mean": mean,
             "ci_low": mean - 0.01,
@@ -134,12 +138,12 @@ def test_settings_are_named_as_the_dashboard_names_them():
             "rank": rank,
             "versus_leader": None,
         }
-        for rank, (eid, lr, d, mean) in enumerate(
-            [(11, 3e-5, 0.1, 0.825), (12, 5e-5, 0.1, 0.815), (13, 3e-5, 0.2, 0.805)], start=1
-        )
+        for rank, (eid, identifier, lr, mean) in enumerate(runs, start=1)
     ]
     answer = {"group": "g", "metric": "f1", "mode": "max", "statistic": "best"}
     lines = compare.format_table({**answer, "experiments": rows}).splitlines()
-    assert "BertForSequenceClassification #11 · dropout=0.1, lr=3e-05" in lines[2]
-    assert "BertForSequenceClassification #12 · dropout=0.1, lr=5e-05" in lines[3]
-    assert "BertForSequenceClassification #13 · dropout=0.2, lr=3e-05" in lines[4]
+    labels = [re.split(r"\s{2,}", line)[1] for line in lines[2:5]]
+    assert labels[0].startswith("transformers.models.bert.") and "…" in labels[0]
+    assert labels[0].endswith(" #11 · lr=3e-05") and labels[1].endswith(" #12 · lr=5e-05")
+    assert labels[2].startswith("research.baselines.") and labels[2].endswith("… #13")
+    assert all(len(label) <= 64 for label in labels)

@@ -77,12 +77,15 @@ def test_progress_is_reported_after_each_request(make_worker, live_kuro, group):
 
 
 def test_client_commands_do_not_import_django(spool_dir):
-    """``kuro sync`` and ``kuro export`` work on a client-only install: no Django loaded."""
+    """``kuro sync``, ``kuro export`` and ``kuro compare`` work on a client-only install: no
+    Django, Dash or numpy loaded (``kuro compare`` names settings by ``kuro.core.labels``,
+    which the dashboard shares)."""
+    heavy = ("django", "ninja", "dash", "numpy", "scipy")
     code = (
         "import sys; from kuro.cli import main; "
         f"status = main(['sync', '--spool-dir', {str(spool_dir)!r}]); "
-        "import kuro.cli.export; "
-        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('django', 'ninja', 'dash')); "
+        "import kuro.cli.export, kuro.cli.compare, kuro.core.labels; "
+        f"bad = sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}); "
         "print(bad); sys.exit(status or (1 if bad else 0))"
     )
     result = run_python(code, {})

@@ -36,3 +36,18 @@ def test_sqlite_syncs_each_commit_before_the_batch_is_answered(sqlite_connection
     assert pragma(sqlite_connection, "synchronous") == 2  # FULL
     assert pragma(sqlite_connection, "foreign_keys") == 1
     assert pragma(sqlite_connection, "busy_timeout") == 30000
+
+
+@pytest.mark.django_db
+def test_the_servers_own_connection_syncs_each_commit():
+    """Django applies those settings: on a SQLite test run its connection reads FULL (a
+    PostgreSQL run checks ``synchronous_commit``, on by default, which Kuro leaves on)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2
+        else:
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"

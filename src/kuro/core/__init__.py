@@ -9,6 +9,8 @@
 - ``downsample``: min-max decimation of a long series; it needs numpy, so only the
   server and the dashboard import it.
 - ``export``: a group's export as flat rows (CSV, pandas).
+- ``labels``: how a setting is named beside others (the dashboard's charts and grids,
+  ``kuro compare``'s table).
 - ``statistics``: statistics of repeated trials (intervals, Welch's test, probability of
   improvement, trials needed); it needs numpy and scipy, so only the server imports it.
 

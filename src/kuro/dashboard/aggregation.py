@@ -1,4 +1,4 @@
-"""Aggregation over trials: summaries, differing hyper-parameters, aligned series, bands, EMA.
+"""Aggregation over trials: summaries, trial bests, aligned series, bands, EMA.
 
 Pure functions on the plain data the selectors return, whose metric values are floats
 (NaN as ``math.nan``); the series of many trials are aligned and banded in numpy

@@ -45,25 +45,24 @@ class _Parser(Parser):
     Every endpoint takes a JSON object, and no text of it may hold what the databases or
     the hashes cannot take: a NUL character (PostgreSQL) or a lone UTF-16 surrogate (not
     encodable as UTF-8). Both are refused here, once, with a 422 naming the field; so is a
-    body nested deeper than the parsers go (orjson stops at 1,024 levels, the standard
-    parser at Python's recursion limit)."""
+    body nested deeper than orjson reads (1,024 levels), whichever parser reads it (the
+    standard parser's own limit is Python's recursion limit, which differs by version)."""
 
     def parse_body(self, request: HttpRequest) -> Any:
         try:
             return self._parse(request.body)
         except RecursionError:
-            raise InvalidInput(
-                "the request body is nested too deeply to be read (over 1,000 levels)",
-                field="body",
-            ) from None
+            raise _too_deep() from None
 
     def _parse(self, body: bytes) -> Any:
         try:
             data = orjson.loads(body)
-            strict = True  # orjson refuses lone surrogates itself
+            strict = True  # orjson refuses lone surrogates itself, and reads 1,024 levels
         except orjson.JSONDecodeError:
             data = json.loads(body)
             strict = False
+            if _deeper_than(data, MAX_NESTING):
+                raise _too_deep() from None
         if not isinstance(data, dict):
             raise InvalidInput(
                 f"the request body is a JSON object, not {type(data).__name__}", field="body"
@@ -75,6 +74,30 @@ class _Parser(Parser):
                 field, what = found
                 raise InvalidInput(f"{field or 'body'} holds {what}", field=field or "body")
         return data
+
+
+MAX_NESTING = 1024  # orjson's
+
+
+def _too_deep() -> InvalidInput:
+    return InvalidInput(
+        f"the request body is nested deeper than {MAX_NESTING:,} levels", field="body"
+    )
+
+
+def _deeper_than(data: Any, limit: int) -> bool:
+    """Whether decoded JSON nests arrays and objects more than ``limit`` deep (a walk
+    without recursion: the depth it measures may be past Python's recursion limit)."""
+    stack = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values() if isinstance(v, dict | list))
+        elif isinstance(value, list):
+            stack.extend((v, depth + 1) for v in value if isinstance(v, dict | list))
+    return False
 
 
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")

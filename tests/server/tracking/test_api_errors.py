@@ -30,12 +30,26 @@ def test_malformed_json_is_a_400_class_error(api, path):
 
 @pytest.mark.parametrize("path", ["/experiments", "/points", "/trials/1/annotations"])
 @pytest.mark.parametrize("depth", [1_100, 5_000, 100_000])
-def test_bodies_nested_past_the_parsers_are_a_422_on_the_body(api, path, depth):
+@pytest.mark.parametrize("first", ["", '"value": NaN, '])  # a bare NaN: orjson refuses it
+def test_bodies_nested_past_the_parsers_are_a_422_on_the_body(api, path, depth, first):
     """Past orjson's 1,024 levels the standard parser ran out of recursion, which came back
-    as a 400 naming no field."""
-    status, body = api.post(path, raw='{"series":' + "[" * depth + "]" * depth + "}")
+    as a 400 naming no field; on a Python whose parser goes deeper, the depth is measured."""
+    raw = "{" + first + '"series":' + "[" * depth + "]" * depth + "}"
+    status, body = api.post(path, raw=raw)
     assert _is_error(status, body, 422, "invalid", "body")
-    assert "nested too deeply" in body["message"]
+    assert "nested deeper than 1,024 levels" in body["message"]
+
+
+def test_nesting_is_measured_without_recursion():
+    """The depth of what the standard parser read, as deep as it may be on any Python."""
+    from kuro.server.api import _deeper_than
+
+    deep: list = []
+    for _ in range(50_000):
+        deep = [deep]
+    assert _deeper_than({"a": deep}, 1024)
+    assert not _deeper_than({"a": [[1, {"b": [2]}]]}, 5)  # object, 2 lists, object, list
+    assert _deeper_than({"a": [[1, {"b": [2]}]]}, 4)
 
 
 @pytest.mark.parametrize(
