@@ -11,6 +11,7 @@ from kuro.core.labels import (
     LABEL_WIDTH,
     canonical_value,
     differing_keys,
+    experiment_hovers,
     experiment_labels,
     flatten,
     short_names,
@@ -66,6 +67,26 @@ def test_a_long_name_is_cut_before_the_keys_that_tell_settings_apart():
     assert labels[8] == "transformers.models.… #8 · lr=0.0001, warmup=500"
     assert labels[9] == "other.BertForSequenceClassification #9"
     assert all(len(label) <= LABEL_WIDTH for label in labels.values())
+
+
+def test_labels_show_four_keys_and_cut_long_names():
+    """At most four differing keys in a label (the rest counted), numbers to four
+    significant digits, long labels cut with an ellipsis; the hover has everything."""
+    experiments = [
+        {
+            "id": j,
+            "identifier": "a-rather-long-model-name",
+            "hyper_parameters": {f"key{i}": 0.123456789 * j for i in range(6)},
+        }
+        for j in (1, 2)
+    ]
+    labels = experiment_labels(experiments, width=200)
+    assert labels[1] == (
+        "a-rather-long-model-name #1 · key0=0.1235, key1=0.1235, key2=0.1235, key3=0.1235, +2"
+    )
+    cut = experiment_labels(experiments)[1]
+    assert len(cut) == 48 and cut.endswith("…")
+    assert "key5=0.1235" in experiment_hovers(experiments)[1]
 
 
 hyper_values = st.recursive(

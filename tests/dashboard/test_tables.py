@@ -9,7 +9,6 @@ from kuro.dashboard.comparison import settings
 from kuro.dashboard.tables import (
     aggregate_table,
     experiment_colors,
-    experiment_hovers,
     experiment_table,
     trial_table,
 )
@@ -110,26 +109,6 @@ def test_colours_stay_distinct_past_ten():
     """Eighteen settings get eighteen different colours (no repeat after ten)."""
     colors = experiment_colors(range(18))
     assert len(set(colors.values())) == 18
-
-
-def test_labels_show_four_keys_and_cut_long_names():
-    """At most four differing keys in a label (the rest counted), numbers to four
-    significant digits, long labels cut with an ellipsis; the hover has everything."""
-    experiments = [
-        {
-            "id": j,
-            "identifier": "a-rather-long-model-name",
-            "hyper_parameters": {f"key{i}": 0.123456789 * j for i in range(6)},
-        }
-        for j in (1, 2)
-    ]
-    labels = experiment_labels(experiments, width=200)
-    assert labels[1] == (
-        "a-rather-long-model-name #1 · key0=0.1235, key1=0.1235, key2=0.1235, key3=0.1235, +2"
-    )
-    cut = experiment_labels(experiments)[1]
-    assert len(cut) == 48 and cut.endswith("…")
-    assert "key5=0.1235" in experiment_hovers(experiments)[1]
 
 
 def test_tables_show_infinities_and_dash_for_missing():

@@ -22,6 +22,7 @@ __all__ = [
     "cut",
     "differing_keys",
     "display_value",
+    "experiment_hovers",
     "experiment_labels",
     "flatten",
     "param_text",
@@ -62,8 +63,8 @@ def experiment_labels(
 ) -> dict[int, str]:
     """experiment id -> ``identifier #id`` and up to four hyper-parameters that differ
     (numbers to four significant digits), cut to ``width`` characters with an ellipsis:
-    the identifier first (down to 12 characters), then the end. The dashboard's hovers
-    (``kuro.dashboard.tables.experiment_hovers``) have the whole of it.
+    the identifier first (down to 12 characters), then the end. ``experiment_hovers`` has
+    the whole of it.
 
     >>> experiment_labels([{"id": 3, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 1}},
     ...                    {"id": 4, "identifier": "zoo.mlp", "hyper_parameters": {"lr": 2}}])
@@ -71,15 +72,7 @@ def experiment_labels(
     """
     keys = differing_keys(experiments)
     names = short_names(e["identifier"] for e in experiments)
-    tails = {}
-    for e in experiments:
-        params = flatten(e.get("hyper_parameters") or {})
-        shown = ", ".join(
-            param_text(k, params.get(k)) for k in keys[e["identifier"]][:MAX_LABEL_KEYS]
-        )
-        more = len(keys[e["identifier"]]) - MAX_LABEL_KEYS
-        shown += f", +{more}" if more > 0 else ""
-        tails[e["id"]] = f" #{e['id']}" + (f" · {shown}" if shown else "")
+    tails = {e["id"]: _tail(e, keys[e["identifier"]], MAX_LABEL_KEYS) for e in experiments}
     # A name too long for its values is cut first (the values tell the settings apart),
     # alike in all of its labels.
     room: dict[str, int] = {}
@@ -93,6 +86,23 @@ def experiment_labels(
             name = cut(name, max(_NAME_WIDTH, room[e["identifier"]]))
         labels[e["id"]] = cut(name + tails[e["id"]], width)
     return labels
+
+
+def experiment_hovers(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
+    """experiment id -> its identifier, id and every differing hyper-parameter, uncut."""
+    keys = differing_keys(experiments)
+    return {e["id"]: e["identifier"] + _tail(e, keys[e["identifier"]]) for e in experiments}
+
+
+def _tail(experiment: Mapping[str, Any], keys: Sequence[str], limit: int | None = None) -> str:
+    """`` #id · k=v, ...`` of a label or hover: the values of ``keys`` (the first ``limit``,
+    the others counted)."""
+    params = flatten(experiment.get("hyper_parameters") or {})
+    shown_keys = keys if limit is None else keys[:limit]
+    shown = ", ".join(param_text(k, params.get(k)) for k in shown_keys)
+    more = len(keys) - len(shown_keys)
+    shown += f", +{more}" if more > 0 else ""
+    return f" #{experiment['id']}" + (f" · {shown}" if shown else "")
 
 
 def cut(text: str, width: int = 40) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from kuro.core.labels import differing_keys, display_value, flatten, param_text
+from kuro.core.labels import differing_keys, display_value, flatten
 from kuro.core.statistics import describe_many
 from kuro.dashboard.aggregation import counted_trials, summary_best
 from kuro.dashboard.figures.theme import color
@@ -20,7 +20,6 @@ __all__ = [
     "aggregate_table",
     "duration",
     "experiment_colors",
-    "experiment_hovers",
     "experiment_table",
     "trial_table",
 ]
@@ -32,17 +31,6 @@ _NUMERIC = {
     "filter": "agNumberColumnFilter",
     "valueFormatter": GRID_VALUE,
 }
-
-
-def experiment_hovers(experiments: Sequence[Mapping[str, Any]]) -> dict[int, str]:
-    """experiment id -> its identifier, id and every differing hyper-parameter, uncut."""
-    keys = differing_keys(experiments)
-    out = {}
-    for e in experiments:
-        params = flatten(e.get("hyper_parameters") or {})
-        shown = ", ".join(param_text(k, params.get(k)) for k in keys[e["identifier"]])
-        out[e["id"]] = f"{e['identifier']} #{e['id']}" + (f" · {shown}" if shown else "")
-    return out
 
 
 def experiment_colors(experiment_ids: Iterable[int]) -> dict[int, str]:

@@ -7,7 +7,7 @@ from typing import Any
 
 from dash import Input, Output, callback
 
-from kuro.core.labels import experiment_labels
+from kuro.core.labels import experiment_hovers, experiment_labels
 from kuro.dashboard.comparison import settings
 from kuro.dashboard.components.cards import empty_state, note
 from kuro.dashboard.components.curves import curve_charts, series_metrics
@@ -20,7 +20,6 @@ from kuro.dashboard.pages.compare.group import (
     selected_ids,
 )
 from kuro.dashboard.stores import from_store
-from kuro.dashboard.tables import experiment_hovers
 from kuro.server.tracking import selectors
 
 __all__ = ["DEFAULT_CURVES", "MAX_CURVE_EXPERIMENTS", "show_curves"]

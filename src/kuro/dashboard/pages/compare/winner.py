@@ -10,7 +10,7 @@ from typing import Any
 
 from dash import Input, Output, callback, html, no_update
 
-from kuro.core.labels import experiment_labels
+from kuro.core.labels import experiment_hovers, experiment_labels
 from kuro.dashboard.comparison import settings, statistic_text
 from kuro.dashboard.components.cards import empty_state, note, verdict_card
 from kuro.dashboard.components.chart import chart
@@ -24,7 +24,7 @@ from kuro.dashboard.pages.compare.group import (
     selected_ids,
 )
 from kuro.dashboard.stores import from_store, to_store
-from kuro.dashboard.tables import aggregate_table, experiment_hovers
+from kuro.dashboard.tables import aggregate_table
 
 __all__ = [
     "AGGREGATES",
