@@ -12,7 +12,7 @@ from typing import Any
 
 from kuro.core.labels import differing_keys, display_value, flatten
 from kuro.core.statistics import describe_many
-from kuro.dashboard.aggregation import counted_trials, summary_best
+from kuro.dashboard.aggregation import summary_best
 from kuro.dashboard.figures.theme import color
 from kuro.dashboard.formats import GRID_P_VALUE, GRID_VALUE, cell
 
@@ -24,7 +24,7 @@ __all__ = [
     "trial_table",
 ]
 
-# The trials an experiment's mean in its row is taken over.
+# The trials an experiment's mean in its row is taken over (not the lost, failed, pruned).
 _MEANT = frozenset({"complete", "running"})
 _NUMERIC = {
     "type": "rightAligned",
@@ -64,7 +64,7 @@ def experiment_table(
         for k in keys:
             row[field[k]] = display_value(params.get(k))
         names = set(e.get("metrics") or ())
-        meant = [t for t in counted_trials(e) if t.get("status") in _MEANT]
+        meant = [t for t in e.get("trials", ()) if t.get("status") in _MEANT]
         for i, m in enumerate(metrics):
             if m["name"] in names:
                 means.append((row, f"m{i}", [summary_best(t, m["name"]) for t in meant]))
